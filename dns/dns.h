@@ -1,0 +1,121 @@
+/*
+ * dns.h - DNS answers for the checkers: resolver backends behind a sharded,
+ * coalescing cache.
+ *
+ * Callers ask for (name, type) and either get the answer at once (cached, or
+ * a backend that answers synchronously such as the zone file) or are told it
+ * is in flight and woken when it lands: a worker never blocks on DNS.  The
+ * backend is chosen by a spec string, so a new backend (c-ares, live DNS)
+ * plugs in without changing callers.
+ *
+ * Backends:
+ *   zone:FILE  an RFC 1035 master file ($ORIGIN, $TTL, ';' comments, '( )'
+ *              continuation, '@', relative names, optional TTL and class;
+ *              TXT with several quoted strings and \X / \DDD escapes, A,
+ *              AAAA, MX, PTR, CNAME).  Names absent from the file are
+ *              NXDOMAIN; a name present without the asked type is NODATA.
+ *              authsweep extension for tests: a record of pseudo-type TIMEOUT
+ *              or SERVFAIL (no data) makes every query at that name fail so.
+ */
+#ifndef AS_DNS_H
+#define AS_DNS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "slice.h"
+
+enum {
+    DNS_T_A = 1,
+    DNS_T_CNAME = 5,
+    DNS_T_PTR = 12,
+    DNS_T_MX = 15,
+    DNS_T_TXT = 16,
+    DNS_T_AAAA = 28
+};
+
+typedef enum {
+    DNS_OK = 0,    /* at least one record of the asked type */
+    DNS_NXDOMAIN,  /* the name does not exist */
+    DNS_NODATA,    /* the name exists, but has no record of this type */
+    DNS_TIMEOUT,   /* no answer in time (temporary) */
+    DNS_SERVFAIL,  /* the server failed (temporary) */
+    DNS_REFUSED,   /* the server refused (temporary) */
+    DNS_BROKEN     /* the answer could not be used: malformed, CNAME loop (temporary) */
+} dns_status_t;
+
+/* 1 for the statuses RFC 6376/7208 treat as temporary failures. */
+int dns_status_is_temp(dns_status_t s);
+const char *dns_status_str(dns_status_t s); /* "NXDOMAIN", "timeout", ... */
+
+typedef struct dns_rr {
+    uint16_t type;
+    uint16_t pref;  /* MX preference */
+    uint32_t ttl;
+    /*
+     * TXT: the record's character-strings concatenated with no separator
+     * (RFC 6376 3.6.2.2, RFC 7208 3.3).  A: 4 bytes, AAAA: 16 bytes,
+     * network order.  MX, PTR, CNAME: the target name, lower case, without
+     * the trailing dot.
+     */
+    slice_t data;
+} dns_rr_t;
+
+typedef struct dns_answer {
+    dns_status_t status;
+    uint16_t type;      /* the type asked for */
+    slice_t name;       /* the name asked for, lower case, no trailing dot */
+    size_t nrr;         /* records of `type`; CNAMEs followed are not listed */
+    const dns_rr_t *rr;
+    uint32_t ttl;       /* smallest TTL of the answer (negative TTL when none) */
+} dns_answer_t;
+
+typedef struct dns dns_t;
+
+typedef struct dns_opts {
+    unsigned shards;   /* cache shards (power of two); 0 = default (64) */
+} dns_opts_t;
+
+/*
+ * Open a resolver from a spec ("zone:FILE").  On failure returns NULL and
+ * writes a one-line reason (with file:line for zone syntax errors) to err.
+ */
+dns_t *dns_open(const char *spec, const dns_opts_t *opts, char *err, size_t errlen);
+void dns_close(dns_t *d);
+
+/* Called once, from any thread, when an answer a caller waited for lands. */
+typedef void (*dns_wake_fn)(void *arg);
+
+/*
+ * Ask for (name, type).  name: a domain name, any case, trailing dot
+ * optional.  Returns the answer with a reference the caller releases; or
+ * NULL when the query is in flight, in which case wake(arg) will be called
+ * exactly once when it lands and the caller asks again (it will then be
+ * cached).  However many callers ask for the same (name, type) while it is in
+ * flight, the backend sees one query.
+ */
+dns_answer_t *dns_get(dns_t *d, slice_t name, uint16_t type, dns_wake_fn wake,
+                      void *arg);
+void dns_answer_release(dns_answer_t *a);
+
+/*
+ * Parsed objects live with the answer (a DKIM key parsed once per record,
+ * not once per message).  slot is a small index chosen by the caller
+ * (< DNS_ATTACH_SLOTS).  set returns the object now attached: obj if the slot
+ * was empty, else the one another thread attached first (the caller then
+ * frees its own).  free_fn is called when the answer is dropped from the cache.
+ */
+#define DNS_ATTACH_SLOTS 4
+void *dns_answer_attached(const dns_answer_t *a, unsigned slot);
+void *dns_answer_attach(dns_answer_t *a, unsigned slot, void *obj,
+                        void (*free_fn)(void *));
+
+typedef struct dns_stats {
+    uint64_t queries;    /* sent to the backend */
+    uint64_t hits;       /* answered from the cache */
+    uint64_t coalesced;  /* waited on a query already in flight */
+    uint64_t nxdomain, nodata, timeouts, servfails;
+} dns_stats_t;
+void dns_get_stats(dns_t *d, dns_stats_t *out);
+
+#endif

@@ -1,0 +1,3 @@
+#include "engine.h"
+int eng_placeholder_(void);
+int eng_placeholder_(void) { return 0; }

@@ -1,0 +1,111 @@
+/*
+ * io.h - reading mail archives and cutting them into messages.
+ *
+ * The reader walks the PATHs it is given in order (a directory recursively,
+ * its entries sorted by name so runs are deterministic) and yields one
+ * io_msg_t per message.  Message bytes are slices of large, reference-counted
+ * read buffers; they stay valid until io_msg_release().  io/ knows nothing
+ * about DKIM: it only finds where messages begin and end.
+ *
+ * Kinds of input:
+ *   - mbox (mboxo, mboxrd, mboxcl2): a file whose first line starts "From ".
+ *   - maildir: a directory holding cur/ and/or new/ (tmp/ is never read);
+ *     each file is one message.
+ *   - a single message (.eml or any other regular file not starting "From ").
+ *   - a directory that is not a maildir: walked recursively, each file
+ *     classified as above.
+ *   - "-": standard input, as an mbox if it starts "From ", else one message.
+ *
+ * Line endings are left as stored (LF or CRLF); canonicalization treats a
+ * bare LF as CRLF.  The one byte change io/ makes is mbox un-quoting
+ * (">From " -> "From "), done in a private copy of the affected message only.
+ */
+#ifndef AS_IO_H
+#define AS_IO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "slice.h"
+
+typedef enum {
+    IO_MBOX_AUTO = 0, /* decide per file (see io_mbox_detect) */
+    IO_MBOX_O,        /* mboxo: only "^>From " is un-quoted */
+    IO_MBOX_RD,       /* mboxrd: "^>+From " loses one '>' */
+    IO_MBOX_CL2       /* mboxcl2: Content-Length gives the body size, no quoting */
+} io_mbox_fmt_t;
+
+typedef enum { IO_SYNC = 0, IO_URING } io_mode_t;
+
+typedef struct io_opts {
+    io_mbox_fmt_t mbox;
+    io_mode_t mode;        /* IO_SYNC only until the throughput issue */
+    size_t chunk_size;     /* read size for mbox files; 0 = default (8 MiB) */
+    size_t max_msg_size;   /* larger messages are cut short and flagged; 0 = 64 MiB */
+} io_opts_t;
+
+/* Reference-counted read buffer (opaque). */
+typedef struct io_buf io_buf_t;
+
+enum {
+    IO_MSG_TRUNCATED = 1u << 0, /* message exceeded max_msg_size; bytes are a prefix */
+    IO_MSG_UNQUOTED  = 1u << 1  /* mbox un-quoting changed bytes (private copy) */
+};
+
+typedef struct io_msg {
+    const char *source;  /* path as given/walked ("-" for stdin); valid for the reader's life */
+    uint64_t index;      /* 0-based ordinal of the message within its source */
+    uint64_t offset;     /* byte offset of the message (after the From_ line) in the source */
+    uint64_t size;       /* size of the message as stored in the source */
+    slice_t data;        /* the message bytes (after un-quoting); empty when err != 0 */
+    unsigned flags;      /* IO_MSG_* */
+    int err;             /* 0, or errno: the source could not be read */
+    const char *errstr;  /* static text for err, or NULL */
+    io_buf_t *buf;       /* owner of data; NULL when err != 0 */
+} io_msg_t;
+
+typedef struct io_reader io_reader_t;
+
+/* Start reading PATHs.  Returns NULL only on out-of-memory. */
+io_reader_t *io_reader_new(const char *const *paths, size_t npaths,
+                           const io_opts_t *opts);
+
+/*
+ * Next message, in input order.  Returns 1 and fills *m, or 0 at the end.
+ * A path that cannot be opened or read yields one io_msg_t with err set
+ * (index 0) and the reader moves on; that is never fatal.
+ * Not thread-safe: one thread drives a reader.
+ */
+int io_reader_next(io_reader_t *r, io_msg_t *m);
+
+/* How many paths/files could not be read (for exit code 2). */
+size_t io_reader_failures(const io_reader_t *r);
+
+/* Total bytes of input read so far (for progress and the summary). */
+uint64_t io_reader_bytes(const io_reader_t *r);
+
+void io_reader_free(io_reader_t *r);
+
+/* Drop the message's hold on its buffer.  Safe from any thread. */
+void io_msg_release(io_msg_t *m);
+
+/*
+ * Split a whole mbox held in memory (for tests and fuzzing): calls fn once per
+ * message with its slice and offset.  fmt AUTO is resolved by io_mbox_detect().
+ * Un-quoting is not applied here; see io_mbox_unquote().
+ */
+typedef void (*io_mbox_fn)(void *arg, slice_t msg, uint64_t offset);
+void io_mbox_split(slice_t mbox, io_mbox_fmt_t fmt, io_mbox_fn fn, void *arg);
+
+/* Decide the format of an mbox from its first bytes (at least the first message). */
+io_mbox_fmt_t io_mbox_detect(slice_t head);
+
+/*
+ * Un-quote one message for fmt into out (capacity >= msg.n).  Returns the new
+ * length.  Returns msg.n and leaves out untouched if nothing needed changing
+ * (io_mbox_needs_unquote() says so without writing).
+ */
+int io_mbox_needs_unquote(slice_t msg, io_mbox_fmt_t fmt);
+size_t io_mbox_unquote(slice_t msg, io_mbox_fmt_t fmt, uint8_t *out);
+
+#endif
