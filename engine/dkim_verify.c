@@ -1,0 +1,476 @@
+/*
+ * dkim_verify.c - RFC 6376 section 6 for a verifier, with RFC 8301 (rsa-sha1
+ * and short keys) and RFC 8463 (Ed25519).
+ *
+ * For each DKIM-Signature field, top first:
+ *   parse (dkim_sig.c) -> key lookup (dns/) -> key record checks
+ *   -> body hash (shared between signatures with the same c=, a=, l=)
+ *   -> header hash over the h= fields chosen bottom-up -> signature check
+ *   -> policy (RFC 8301, expiry, t= in the future).
+ * The cryptography is run whenever a key can be had, even when a key flag
+ * or policy already decides the verdict, so `crypto` tells what the maths
+ * alone said.
+ */
+#include "dkim_verify.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto.h"
+#include "dkim.h"
+
+#define KEYSET_SLOT 0
+
+/* ---- keys parsed once per DNS answer, shared by every message ---- */
+
+typedef struct keyent {
+    dkim_keyrec_t rec;
+    crypto_key_t *key;   /* NULL if p= could not be parsed */
+    const char *key_why; /* why not */
+} keyent_t;
+
+typedef struct keyset {
+    size_t n;
+    keyent_t e[];
+} keyset_t;
+
+static void keyset_free(void *p)
+{
+    keyset_t *ks = p;
+    for (size_t i = 0; i < ks->n; i++)
+        crypto_key_free(ks->e[i].key);
+    free(ks);
+}
+
+static void parse_key(keyent_t *e)
+{
+    const dkim_keyrec_t *r = &e->rec;
+    e->key_why = "key record has no usable p=";
+    if (r->p.n == 0)
+        return;
+    size_t cap = crypto_b64_decoded_cap(r->p.n), len;
+    uint8_t *der = malloc(cap ? cap : 1);
+    if (!der)
+        return;
+    if (crypto_b64_decode(r->p, der, cap, &len) < 0)
+        e->key_why = "key data is not base64";
+    else
+        e->key = crypto_key_parse(r->k, der, len, &e->key_why);
+    free(der);
+}
+
+static keyset_t *keyset_get(dns_answer_t *a)
+{
+    keyset_t *ks = dns_answer_attached(a, KEYSET_SLOT);
+    if (ks)
+        return ks;
+    ks = calloc(1, sizeof *ks + a->nrr * sizeof(keyent_t));
+    if (!ks)
+        return NULL;
+    ks->n = a->nrr;
+    for (size_t i = 0; i < a->nrr; i++) {
+        dkim_keyrec_parse(a->rr[i].data, &ks->e[i].rec);
+        parse_key(&ks->e[i]);
+    }
+    keyset_t *won = dns_answer_attach(a, KEYSET_SLOT, ks, keyset_free);
+    if (won != ks)
+        keyset_free(ks);
+    return won;
+}
+
+/* ---- waiting for an answer in flight (synchronous until the job model) ---- */
+
+typedef struct waiter {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int done;
+} waiter_t;
+
+static void waiter_wake(void *arg)
+{
+    waiter_t *w = arg;
+    pthread_mutex_lock(&w->mu);
+    w->done = 1;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+}
+
+static dns_answer_t *dns_get_wait(dns_t *dns, slice_t name, uint16_t type)
+{
+    for (int tries = 0; tries < 4; tries++) {
+        waiter_t w = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0 };
+        dns_answer_t *a = dns_get(dns, name, type, waiter_wake, &w);
+        if (!a) {
+            pthread_mutex_lock(&w.mu);
+            while (!w.done)
+                pthread_cond_wait(&w.cv, &w.mu);
+            pthread_mutex_unlock(&w.mu);
+            a = dns_get(dns, name, type, waiter_wake, &w);
+        }
+        if (a)
+            return a;
+    }
+    return NULL;
+}
+
+/* ---- body hashes, shared between signatures ---- */
+
+typedef struct bodyhash {
+    crypto_canon_t canon;
+    crypto_hash_alg_t alg;
+    int64_t l;
+    uint8_t digest[CRYPTO_MAX_DIGEST];
+    size_t dlen;
+    uint64_t canon_len;
+} bodyhash_t;
+
+#define MAX_BODYHASH 8
+
+typedef struct vctx {
+    const eng_msg_t *m;
+    dns_t *dns;
+    const eng_dkim_opts_t *o;
+    bodyhash_t bh[MAX_BODYHASH];
+    size_t nbh;
+    uint8_t *scratch; /* header canonicalization */
+    size_t scratch_cap;
+} vctx_t;
+
+static const bodyhash_t *body_hash(vctx_t *v, const dkim_sig_t *sig)
+{
+    for (size_t i = 0; i < v->nbh; i++)
+        if (v->bh[i].canon == sig->bcanon && v->bh[i].alg == sig->hash &&
+            v->bh[i].l == sig->l)
+            return &v->bh[i];
+    bodyhash_t tmp, *b = v->nbh < MAX_BODYHASH ? &v->bh[v->nbh++] : &tmp;
+    b->canon = sig->bcanon;
+    b->alg = sig->hash;
+    b->l = sig->l;
+    crypto_bodyhash_t *h = crypto_bodyhash_new(sig->bcanon, sig->hash, sig->l);
+    if (!h)
+        return NULL;
+    crypto_bodyhash_update(h, v->m->body.p, v->m->body.n);
+    crypto_bodyhash_final(h, b->digest, &b->dlen, &b->canon_len);
+    crypto_bodyhash_free(h);
+    if (b == &tmp) { /* more distinct body hashes than slots: keep the last */
+        v->bh[MAX_BODYHASH - 1] = tmp;
+        return &v->bh[MAX_BODYHASH - 1];
+    }
+    return b;
+}
+
+static uint8_t *scratch(vctx_t *v, size_t need)
+{
+    if (need > v->scratch_cap) {
+        uint8_t *p = realloc(v->scratch, need);
+        if (!p)
+            return NULL;
+        v->scratch = p;
+        v->scratch_cap = need;
+    }
+    return v->scratch;
+}
+
+static int hash_field(vctx_t *v, crypto_hash_t *h, crypto_canon_t c, slice_t raw,
+                      int crlf)
+{
+    uint8_t *out = scratch(v, crypto_canon_header_cap(raw.n));
+    if (!out)
+        return -1;
+    crypto_hash_update(h, out, crypto_canon_header(c, raw, crlf, out));
+    return 0;
+}
+
+/*
+ * RFC 6376 5.4.2 / 6.1.3: each h= name takes the next unused field of that
+ * name counting from the bottom; a name with no field left adds nothing
+ * (over-signing).  Then the DKIM-Signature field itself, b= value emptied,
+ * without its final CRLF (3.7).
+ */
+static int header_hash(vctx_t *v, const dkim_sig_t *sig, const eng_field_t *self,
+                       uint8_t *digest, size_t *dlen)
+{
+    const eng_msg_t *m = v->m;
+    int rc = -1;
+    uint8_t *used = calloc(m->nf ? m->nf : 1, 1);
+    crypto_hash_t *h = crypto_hash_new(sig->hash);
+    uint8_t *selfcopy = malloc(self->raw.n ? self->raw.n : 1);
+    if (!used || !h || !selfcopy)
+        goto out;
+    for (size_t k = 0; k < sig->nh; k++) {
+        for (size_t j = m->nf; j-- > 0;) {
+            if (used[j] || !slice_eq_nocase(m->f[j].name, sig->h[k]))
+                continue;
+            used[j] = 1;
+            if (hash_field(v, h, sig->hcanon, m->f[j].raw, 1) < 0)
+                goto out;
+            break;
+        }
+    }
+    /* The field with the b= value cut out: prefix, then what follows it. */
+    size_t pre = (size_t)(self->value.p - self->raw.p) + sig->b_off;
+    size_t post = pre + sig->b_len;
+    memcpy(selfcopy, self->raw.p, pre);
+    memcpy(selfcopy + pre, self->raw.p + post, self->raw.n - post);
+    if (hash_field(v, h, sig->hcanon, slice_make(selfcopy, self->raw.n - sig->b_len), 0) < 0)
+        goto out;
+    *dlen = crypto_hash_final(h, digest);
+    rc = 0;
+out:
+    crypto_hash_free(h);
+    free(used);
+    free(selfcopy);
+    return rc;
+}
+
+/* ---- one signature against one key record ---- */
+
+typedef struct verdict {
+    eng_result_t result;
+    const char *reason;
+    char buf[96];
+    int crypto;
+    unsigned bits;
+} verdict_t;
+
+static void set(verdict_t *vd, eng_result_t r, const char *why)
+{
+    vd->result = r;
+    vd->reason = why;
+}
+
+static void set_short_key(verdict_t *vd, eng_result_t r)
+{
+    snprintf(vd->buf, sizeof vd->buf, "key too short: %u bits", vd->bits);
+    set(vd, r, vd->buf);
+}
+
+/*
+ * The maths alone: body hash, then the signature over the header hash.
+ * Returns 1 pass, 0 fail, -2 out of memory.
+ */
+static int run_crypto(vctx_t *v, const dkim_sig_t *sig, const eng_field_t *self,
+                      const crypto_key_t *key, int *bh_ok, uint64_t *canon_len)
+{
+    const bodyhash_t *b = body_hash(v, sig);
+    if (!b)
+        return -2;
+    *canon_len = b->canon_len;
+    *bh_ok = b->dlen == sig->bhlen && memcmp(b->digest, sig->bh, b->dlen) == 0;
+    if (!*bh_ok)
+        return 0;
+    uint8_t digest[CRYPTO_MAX_DIGEST];
+    size_t dlen;
+    if (header_hash(v, sig, self, digest, &dlen) < 0)
+        return -2;
+    return crypto_verify(key, sig->hash, digest, dlen,
+                         slice_make(sig->sig, sig->siglen));
+}
+
+static void check_record(vctx_t *v, const dkim_sig_t *sig, const eng_field_t *self,
+                         const keyent_t *e, verdict_t *vd)
+{
+    const dkim_keyrec_t *rec = &e->rec;
+    int bh_ok = 0;
+    uint64_t canon_len = 0;
+    const eng_dkim_opts_t *o = v->o;
+
+    vd->crypto = -1;
+    vd->bits = e->key ? crypto_key_bits(e->key) : 0;
+    if (rec->revoked)
+        return set(vd, ENG_PERMERROR, "key revoked");
+    if (e->key && crypto_key_type(e->key) == sig->keytype)
+        vd->crypto = run_crypto(v, sig, self, e->key, &bh_ok, &canon_len);
+    if (vd->crypto == -2) /* out of memory: say so rather than guess */
+        return set(vd, ENG_TEMPERROR, "out of memory");
+
+    /* RFC 6376 6.1.2: the key record's own rules */
+    if (rec->error)
+        return set(vd, ENG_PERMERROR, rec->error);
+    if (!e->key)
+        return set(vd, ENG_PERMERROR, e->key_why);
+    if (rec->k != sig->keytype || crypto_key_type(e->key) != sig->keytype)
+        return set(vd, ENG_PERMERROR, "key type does not match a= (inappropriate key algorithm)");
+    if (!(rec->hashes & (1u << sig->hash)))
+        return set(vd, ENG_PERMERROR, "key h= does not allow the signature's hash");
+    if (rec->strict && !slice_eq_nocase(sig->auid_domain, sig->domain))
+        return set(vd, ENG_PERMERROR, "key has t=s but i= is a subdomain of d=");
+    if (sig->keytype == CRYPTO_KEY_RSA && vd->bits < 512)
+        return set_short_key(vd, ENG_PERMERROR);
+    /* RFC 6376 3.5 x=: invalid once the clock is past it */
+    if (sig->x >= 0 && o->now > sig->x)
+        return set(vd, ENG_PERMERROR, "signature expired");
+    /* RFC 6376 3.5 l=: must not exceed the canonicalized body (6.1.1 PERMFAIL) */
+    if (sig->l >= 0 && (uint64_t)sig->l > canon_len)
+        return set(vd, ENG_PERMERROR, "l= exceeds body length");
+    if (!bh_ok)
+        return set(vd, ENG_FAIL, "body hash did not verify");
+    if (vd->crypto != 1)
+        return set(vd, ENG_FAIL, "signature did not verify");
+    /* RFC 8301: what the maths accepts but a verifier must not */
+    if (sig->hash == CRYPTO_SHA1 && !o->legacy)
+        return set(vd, ENG_POLICY, "rsa-sha1 is not allowed (RFC 8301)");
+    if (sig->keytype == CRYPTO_KEY_RSA && vd->bits < 1024 && !o->legacy)
+        return set_short_key(vd, ENG_POLICY);
+    /* RFC 6376 3.5 t=: a verifier may ignore signatures from the future */
+    if (sig->t >= 0 && sig->t > o->now + ENG_DKIM_T_SLACK)
+        return set(vd, ENG_POLICY, "t= in the future");
+    set(vd, ENG_PASS, NULL);
+}
+
+static int rank(eng_result_t r)
+{
+    switch (r) {
+    case ENG_PASS: return 0;
+    case ENG_POLICY: return 1;
+    case ENG_FAIL: return 2;
+    case ENG_TEMPERROR: return 3;
+    default: return 4;
+    }
+}
+
+static void take_verdict(eng_dkim_res_t *r, const verdict_t *vd)
+{
+    r->result = vd->result;
+    r->crypto = vd->crypto;
+    r->key_bits = vd->bits;
+    if (vd->reason == vd->buf) {
+        memcpy(r->reason_buf, vd->buf, sizeof r->reason_buf);
+        r->reason = r->reason_buf;
+    } else {
+        r->reason = vd->reason;
+    }
+}
+
+/* RFC 6376 3.6.2.1: the key lives at <selector>._domainkey.<domain>. */
+static int key_name(const dkim_sig_t *sig, char *out, size_t cap)
+{
+    static const char mid[] = "._domainkey.";
+    size_t n = sig->selector.n + sizeof mid - 1 + sig->domain.n;
+    if (n >= cap)
+        return -1;
+    memcpy(out, sig->selector.p, sig->selector.n);
+    memcpy(out + sig->selector.n, mid, sizeof mid - 1);
+    memcpy(out + sig->selector.n + sizeof mid - 1, sig->domain.p, sig->domain.n);
+    out[n] = '\0';
+    return (int)n;
+}
+
+static void lookup_and_check(vctx_t *v, const dkim_sig_t *sig, const eng_field_t *self,
+                             eng_dkim_res_t *r)
+{
+    char name[512];
+    int n = key_name(sig, name, sizeof name);
+    if (n < 0) {
+        r->result = ENG_PERMERROR;
+        r->reason = "key name too long";
+        return;
+    }
+    dns_answer_t *a = dns_get_wait(v->dns, slice_make(name, (size_t)n), DNS_T_TXT);
+    if (!a) {
+        r->result = ENG_TEMPERROR;
+        r->reason = "key lookup failed";
+        return;
+    }
+    if (a->status != DNS_OK || a->nrr == 0) {
+        int temp = a->status != DNS_OK && dns_status_is_temp(a->status);
+        r->result = temp ? ENG_TEMPERROR : ENG_PERMERROR;
+        if (temp) {
+            snprintf(r->reason_buf, sizeof r->reason_buf, "key lookup failed: %s",
+                     dns_status_str(a->status));
+            r->reason = r->reason_buf;
+        } else {
+            r->reason = "no key for signature";
+        }
+        dns_answer_release(a);
+        return;
+    }
+    keyset_t *ks = keyset_get(a);
+    if (!ks) {
+        r->result = ENG_TEMPERROR;
+        r->reason = "out of memory";
+        dns_answer_release(a);
+        return;
+    }
+    /*
+     * RFC 6376 6.1.2: with several key records a verifier may try each;
+     * the best verdict wins (the first on ties).
+     */
+    verdict_t best = { .result = ENG_PERMERROR }, vd;
+    for (size_t i = 0; i < ks->n; i++) {
+        memset(&vd, 0, sizeof vd);
+        check_record(v, sig, self, &ks->e[i], &vd);
+        if (i == 0 || rank(vd.result) < rank(best.result)) {
+            best = vd;
+            if (vd.reason == vd.buf)
+                best.reason = best.buf;
+        }
+    }
+    take_verdict(r, &best);
+    dns_answer_release(a);
+}
+
+static void names_as_written(const dkim_sig_t *sig, eng_dkim_res_t *r)
+{
+    r->d = sig->d;
+    r->s = sig->s;
+    r->i = sig->i;
+    r->a = sig->a;
+    r->c = sig->c;
+    r->b = sig->b;
+    r->has = (sig->has_d ? ENG_DKIM_HAS_D : 0) | (sig->has_s ? ENG_DKIM_HAS_S : 0) |
+             (sig->has_i ? ENG_DKIM_HAS_I : 0) | (sig->has_a ? ENG_DKIM_HAS_A : 0) |
+             (sig->c.p ? ENG_DKIM_HAS_C : 0) | (sig->b.p ? ENG_DKIM_HAS_B : 0);
+}
+
+static void verify_one(vctx_t *v, const eng_field_t *f, dkim_sig_t *sig,
+                       size_t ordinal, eng_dkim_res_t *r)
+{
+    memset(r, 0, sizeof *r);
+    r->crypto = -1;
+    dkim_sig_parse(f->value, sig);
+    names_as_written(sig, r);
+    if (ordinal >= v->o->max_sigs) {
+        /* a bound on work per message: no DNS, no crypto past it */
+        r->result = ENG_POLICY;
+        r->reason = "too many signatures";
+        return;
+    }
+    if (sig->error) {
+        r->result = ENG_PERMERROR;
+        r->reason = sig->error;
+        return;
+    }
+    lookup_and_check(v, sig, f, r);
+}
+
+int eng_dkim_verify(const eng_msg_t *m, dns_t *dns, const eng_dkim_opts_t *o,
+                    eng_dkim_res_t **out, size_t *n)
+{
+    size_t count = 0;
+    for (size_t i = 0; i < m->nf; i++)
+        count += slice_eq_cstr_nocase(m->f[i].name, "dkim-signature");
+    *out = NULL;
+    *n = 0;
+    if (count == 0)
+        return 0;
+    eng_dkim_res_t *res = calloc(count, sizeof *res);
+    dkim_sig_t *sig = malloc(sizeof *sig); /* large: decoded b= and h= lists */
+    vctx_t v = { .m = m, .dns = dns, .o = o };
+    if (!res || !sig) {
+        free(res);
+        free(sig);
+        return -1;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < m->nf; i++)
+        if (slice_eq_cstr_nocase(m->f[i].name, "dkim-signature"))
+            verify_one(&v, &m->f[i], sig, k, &res[k]), k++;
+    free(sig);
+    free(v.scratch);
+    *out = res;
+    *n = count;
+    return 0;
+}

@@ -1,0 +1,47 @@
+/*
+ * dkim_verify.h - verify every DKIM-Signature of a message (RFC 6376 6).
+ */
+#ifndef AS_ENG_DKIM_VERIFY_H
+#define AS_ENG_DKIM_VERIFY_H
+
+#include <stdint.h>
+
+#include "dns.h"
+#include "msg.h"
+#include "result.h"
+
+typedef struct eng_dkim_opts {
+    int64_t now;        /* clock for x= and t= */
+    int legacy;         /* accept rsa-sha1 and 512..1023-bit RSA (RFC 8301 relaxed) */
+    unsigned max_sigs;  /* signatures verified per message; later ones get policy */
+} eng_dkim_opts_t;
+
+/* Seconds a t= may lie ahead of the clock before it counts as "in the future". */
+#define ENG_DKIM_T_SLACK 300
+
+typedef struct eng_dkim_res {
+    /* tag values as written, for the output line (slices of the message) */
+    slice_t d, s, i, a, c, b;
+    unsigned has; /* ENG_DKIM_HAS_* */
+    unsigned key_bits;    /* 0: no key was parsed */
+    eng_result_t result;
+    int crypto;           /* -1 not attempted, 0 fail, 1 pass */
+    const char *reason;   /* NULL for pass; points at reason_buf or static text */
+    char reason_buf[96];
+} eng_dkim_res_t;
+
+enum {
+    ENG_DKIM_HAS_D = 1, ENG_DKIM_HAS_S = 2, ENG_DKIM_HAS_I = 4, ENG_DKIM_HAS_A = 8,
+    ENG_DKIM_HAS_C = 16, ENG_DKIM_HAS_B = 32
+};
+
+/*
+ * Verify the message's DKIM-Signature fields in header order, top first.
+ * *out is an array of *n results (malloc'd; free()); returns 0, or -1 on
+ * out-of-memory.  DNS answers come from dns; until the job model of the
+ * throughput issue lands, an answer in flight is waited for here.
+ */
+int eng_dkim_verify(const eng_msg_t *m, dns_t *dns, const eng_dkim_opts_t *o,
+                    eng_dkim_res_t **out, size_t *n);
+
+#endif

@@ -1,0 +1,224 @@
+/*
+ * pipeline.c - the whole path of a message, in one place.
+ *
+ *   main thread:  io_reader_next() -> slot in the window (input order)
+ *   workers (-j): claim the oldest unclaimed slot -> eng_report_message():
+ *                 parse headers, DKIM (DNS via the cache, crypto) -> JSON line
+ *   main thread:  write finished slots strictly in input order (the window
+ *                 is the reorder buffer) -> release the message's buffer
+ *
+ * The window bounds memory: at most `window` messages are read ahead of
+ * the writer, whatever the size of the corpus.  Output is byte-identical for
+ * any -j because lines leave in sequence order.
+ */
+#include "engine.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dns.h"
+#include "report.h"
+
+enum { SLOT_EMPTY = 0, SLOT_READY, SLOT_BUSY, SLOT_DONE };
+
+typedef struct slot {
+    io_msg_t msg;
+    eng_buf_t line;
+    int state;
+} slot_t;
+
+typedef struct run {
+    const eng_config_t *cfg;
+    dns_t *dns;
+    eng_tally_t tally;
+    slot_t *slots;
+    size_t window;
+    uint64_t next_read, next_claim, next_write; /* sequence numbers */
+    int eof;
+    pthread_mutex_t mu;
+    pthread_cond_t work; /* a slot became READY, or eof */
+    pthread_cond_t done; /* a slot became DONE */
+} run_t;
+
+static void *worker(void *arg)
+{
+    run_t *r = arg;
+    pthread_mutex_lock(&r->mu);
+    for (;;) {
+        while (r->next_claim == r->next_read && !r->eof)
+            pthread_cond_wait(&r->work, &r->mu);
+        if (r->next_claim == r->next_read)
+            break;
+        slot_t *s = &r->slots[r->next_claim++ % r->window];
+        s->state = SLOT_BUSY;
+        pthread_mutex_unlock(&r->mu);
+
+        eng_report_message(r->cfg, r->dns, &s->msg, &r->tally, &s->line);
+
+        pthread_mutex_lock(&r->mu);
+        s->state = SLOT_DONE;
+        pthread_cond_broadcast(&r->done);
+    }
+    pthread_mutex_unlock(&r->mu);
+    return NULL;
+}
+
+/* Write the oldest slot once it is done; with wait == 0, only if it is. */
+static int write_next(run_t *r, FILE *out, int wait, uint64_t *lines, int *werr)
+{
+    slot_t *s = &r->slots[r->next_write % r->window];
+    pthread_mutex_lock(&r->mu);
+    while (wait && s->state != SLOT_DONE)
+        pthread_cond_wait(&r->done, &r->mu);
+    int ready = s->state == SLOT_DONE;
+    pthread_mutex_unlock(&r->mu);
+    if (!ready)
+        return 0;
+    if (s->line.oom) {
+        fprintf(stderr, "authsweep: out of memory building a line\n");
+        *werr = 1;
+    } else if (!*werr && fwrite(s->line.p, 1, s->line.n, out) != s->line.n) {
+        fprintf(stderr, "authsweep: writing output: %s\n", strerror(errno));
+        *werr = 1;
+    } else if (!*werr) {
+        (*lines)++;
+    }
+    io_msg_release(&s->msg);
+    s->line.n = 0;
+    pthread_mutex_lock(&r->mu);
+    s->state = SLOT_EMPTY;
+    r->next_write++;
+    pthread_mutex_unlock(&r->mu);
+    return 1;
+}
+
+static FILE *open_output(const char *path)
+{
+    if (!path || strcmp(path, "-") == 0)
+        return stdout;
+    FILE *f = fopen(path, "w");
+    if (!f)
+        fprintf(stderr, "authsweep: %s: %s\n", path, strerror(errno));
+    return f;
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Read every message into the window, writing finished lines as room is needed. */
+static void feed(run_t *r, io_reader_t *rd, FILE *out, uint64_t *in, uint64_t *lines,
+                 int *werr)
+{
+    io_msg_t m;
+    while (io_reader_next(rd, &m) == 1) {
+        (*in)++;
+        while (r->next_read - r->next_write >= r->window)
+            write_next(r, out, 1, lines, werr);
+        while (write_next(r, out, 0, lines, werr))
+            ;
+        pthread_mutex_lock(&r->mu);
+        slot_t *s = &r->slots[r->next_read % r->window];
+        s->msg = m;
+        s->state = SLOT_READY;
+        r->next_read++;
+        pthread_cond_signal(&r->work);
+        pthread_mutex_unlock(&r->mu);
+    }
+    pthread_mutex_lock(&r->mu);
+    r->eof = 1;
+    pthread_cond_broadcast(&r->work);
+    pthread_mutex_unlock(&r->mu);
+    while (r->next_write < r->next_read)
+        write_next(r, out, 1, lines, werr);
+}
+
+static int run_with(const eng_config_t *cfg, run_t *r, FILE *out)
+{
+    double t0 = now_seconds();
+    uint64_t in = 0, lines = 0;
+    int werr = 0;
+    io_reader_t *rd = io_reader_new(cfg->paths, cfg->npaths, &cfg->io);
+    pthread_t *th = calloc(cfg->jobs, sizeof *th);
+    if (!rd || !th) {
+        fprintf(stderr, "authsweep: out of memory\n");
+        io_reader_free(rd);
+        free(th);
+        return ENG_EXIT_OUTPUT;
+    }
+    unsigned started = 0;
+    for (; started < cfg->jobs; started++)
+        if (pthread_create(&th[started], NULL, worker, r) != 0)
+            break;
+    if (started == 0) {
+        fprintf(stderr, "authsweep: cannot start worker threads\n");
+        io_reader_free(rd);
+        free(th);
+        return ENG_EXIT_OUTPUT;
+    }
+    feed(r, rd, out, &in, &lines, &werr);
+    for (unsigned i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+    free(th);
+    if (fflush(out) != 0 || ferror(out)) {
+        if (!werr)
+            fprintf(stderr, "authsweep: writing output: %s\n", strerror(errno));
+        werr = 1;
+        lines = 0; /* what reached the file is unknown: claim nothing */
+    }
+    double secs = now_seconds() - t0;
+    if (cfg->summary)
+        eng_tally_print(&r->tally, secs);
+    fprintf(stderr, "authsweep: %llu messages in, %llu lines out, %.2f s\n",
+            (unsigned long long)in, (unsigned long long)lines, secs);
+    size_t failures = io_reader_failures(rd);
+    io_reader_free(rd);
+    if (werr)
+        return ENG_EXIT_OUTPUT;
+    return failures ? ENG_EXIT_INPUT : ENG_EXIT_OK;
+}
+
+int eng_run(const eng_config_t *cfg)
+{
+    char err[512];
+    dns_t *dns = dns_open(cfg->dns_spec, NULL, err, sizeof err);
+    if (!dns) {
+        fprintf(stderr, "authsweep: --dns=%s: %s\n", cfg->dns_spec, err);
+        return ENG_EXIT_USAGE;
+    }
+    FILE *out = open_output(cfg->output);
+    if (!out) {
+        dns_close(dns);
+        return ENG_EXIT_OUTPUT;
+    }
+    run_t r = { .cfg = cfg, .dns = dns };
+    r.window = (size_t)cfg->jobs * 64;
+    r.slots = calloc(r.window, sizeof *r.slots);
+    pthread_mutex_init(&r.mu, NULL);
+    pthread_cond_init(&r.work, NULL);
+    pthread_cond_init(&r.done, NULL);
+    int rc = ENG_EXIT_OUTPUT;
+    if (r.slots)
+        rc = run_with(cfg, &r, out);
+    else
+        fprintf(stderr, "authsweep: out of memory\n");
+    for (size_t i = 0; r.slots && i < r.window; i++)
+        eng_buf_free(&r.slots[i].line);
+    free(r.slots);
+    pthread_cond_destroy(&r.done);
+    pthread_cond_destroy(&r.work);
+    pthread_mutex_destroy(&r.mu);
+    if (out != stdout && fclose(out) != 0 && rc == ENG_EXIT_OK) {
+        fprintf(stderr, "authsweep: closing output: %s\n", strerror(errno));
+        rc = ENG_EXIT_OUTPUT;
+    }
+    dns_close(dns);
+    return rc;
+}
