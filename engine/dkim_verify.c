@@ -183,32 +183,49 @@ static int hash_field(vctx_t *v, crypto_hash_t *h, crypto_canon_t c, slice_t raw
     return 0;
 }
 
+size_t eng_dkim_select(const eng_msg_t *m, const slice_t *names, size_t nnames,
+                       size_t *out)
+{
+    /*
+     * RFC 6376 5.4.2: each h= name takes the next field of that name not
+     * yet taken, counting from the bottom; a name with no field left
+     * selects nothing (over-signing, which guards against added fields).
+     */
+    size_t n = 0;
+    uint8_t *used = calloc(m->nf ? m->nf : 1, 1);
+    if (!used)
+        return (size_t)-1;
+    for (size_t k = 0; k < nnames; k++) {
+        for (size_t j = m->nf; j-- > 0;) {
+            if (used[j] || !slice_eq_nocase(m->f[j].name, names[k]))
+                continue;
+            used[j] = 1;
+            out[n++] = j;
+            break;
+        }
+    }
+    free(used);
+    return n;
+}
+
 /*
- * RFC 6376 5.4.2 / 6.1.3: each h= name takes the next unused field of that
- * name counting from the bottom; a name with no field left adds nothing
- * (over-signing).  Then the DKIM-Signature field itself, b= value emptied,
- * without its final CRLF (3.7).
+ * RFC 6376 3.7: the fields chosen by h=, then the DKIM-Signature field
+ * itself with the b= value emptied and without its final CRLF.
  */
 static int header_hash(vctx_t *v, const dkim_sig_t *sig, const eng_field_t *self,
                        uint8_t *digest, size_t *dlen)
 {
     const eng_msg_t *m = v->m;
     int rc = -1;
-    uint8_t *used = calloc(m->nf ? m->nf : 1, 1);
+    size_t *pick = malloc((sig->nh ? sig->nh : 1) * sizeof *pick);
     crypto_hash_t *h = crypto_hash_new(sig->hash);
     uint8_t *selfcopy = malloc(self->raw.n ? self->raw.n : 1);
-    if (!used || !h || !selfcopy)
+    size_t npick = pick ? eng_dkim_select(m, sig->h, sig->nh, pick) : (size_t)-1;
+    if (npick == (size_t)-1 || !h || !selfcopy)
         goto out;
-    for (size_t k = 0; k < sig->nh; k++) {
-        for (size_t j = m->nf; j-- > 0;) {
-            if (used[j] || !slice_eq_nocase(m->f[j].name, sig->h[k]))
-                continue;
-            used[j] = 1;
-            if (hash_field(v, h, sig->hcanon, m->f[j].raw, 1) < 0)
-                goto out;
-            break;
-        }
-    }
+    for (size_t k = 0; k < npick; k++)
+        if (hash_field(v, h, sig->hcanon, m->f[pick[k]].raw, 1) < 0)
+            goto out;
     /* The field with the b= value cut out: prefix, then what follows it. */
     size_t pre = (size_t)(self->value.p - self->raw.p) + sig->b_off;
     size_t post = pre + sig->b_len;
@@ -220,7 +237,7 @@ static int header_hash(vctx_t *v, const dkim_sig_t *sig, const eng_field_t *self
     rc = 0;
 out:
     crypto_hash_free(h);
-    free(used);
+    free(pick);
     free(selfcopy);
     return rc;
 }

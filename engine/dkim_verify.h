@@ -44,4 +44,13 @@ enum {
 int eng_dkim_verify(const eng_msg_t *m, dns_t *dns, const eng_dkim_opts_t *o,
                     eng_dkim_res_t **out, size_t *n);
 
+/*
+ * Choose the header fields an h= list signs (RFC 6376 5.4.2): for each name
+ * in order, the lowest field of that name not chosen yet.  Writes field
+ * indices to out (room for nnames) and returns how many; names with no field
+ * left choose nothing.  Returns (size_t)-1 on out-of-memory.
+ */
+size_t eng_dkim_select(const eng_msg_t *m, const slice_t *names, size_t nnames,
+                       size_t *out);
+
 #endif
