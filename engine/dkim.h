@@ -37,7 +37,11 @@ typedef struct dkim_taglist {
  * around names, '=' and values.  An empty tag-spec between semicolons is a
  * syntax error except a trailing one.  Returns NULL on success or a reason:
  * "tag-list syntax error", "duplicate tag: X" (a tag name seen twice is a
- * permerror, 3.2), "too many tags".  Tag names are case-sensitive.
+ * permerror, 3.2; X for the tags DKIM defines, else "duplicate tag"),
+ * "too many tags".  Tag names are case-sensitive.
+ * Tag names may also contain '-' (seen in published key records).  A
+ * final line break ending the input is allowed.  On error, out->t[0..n)
+ * holds the tags parsed before the error.
  */
 const char *dkim_taglist_parse(slice_t s, dkim_taglist_t *out);
 /* The value of tag `name`, or NULL if absent. */
@@ -58,7 +62,7 @@ typedef struct dkim_sig {
     crypto_canon_t hcanon, bcanon;
     slice_t domain;         /* d=, validated as a domain name */
     slice_t selector;       /* s=, validated as a selector */
-    slice_t auid;           /* i= or "@" d= when absent (only the domain part is meaningful then) */
+    slice_t auid;           /* i= as written, or d= when i= is absent (print it as "@" d=) */
     slice_t auid_domain;    /* the part of i= after '@' (d= when i= is absent) */
     int64_t l;              /* l=, or -1 if absent */
     int64_t t, x;           /* t= and x=, or -1 if absent */
@@ -71,7 +75,10 @@ typedef struct dkim_sig {
     /*
      * Where the b= value sits in the field's value slice (offset, length):
      * the verifier hashes the field with exactly these bytes removed
-     * (RFC 6376 3.7: "with the value of the b= tag deleted").
+     * (RFC 6376 3.7: "with the value of the b= tag deleted").  b_off is
+     * the byte after "b=" (after its '='), b_off+b_len the ';' that ends
+     * the tag or the end of the value (a final line break excluded): the
+     * value with all FWS around it.
      */
     size_t b_off, b_len;
 

@@ -1,0 +1,220 @@
+/*
+ * dkim_tags.c - DKIM tag=value lists (RFC 6376 section 3.2), shared by the
+ * DKIM-Signature field and the key record parsers.
+ *
+ *   tag-list  = tag-spec *( ";" tag-spec ) [ ";" ]
+ *   tag-spec  = [FWS] tag-name [FWS] "=" [FWS] tag-value [FWS]
+ *   tag-name  = ALPHA *ALNUMPUNC
+ *   tag-value = [ tval *( 1*(WSP / FWS) tval ) ]
+ *   tval      = 1*VALCHAR          VALCHAR = %x21-3A / %x3C-7E
+ */
+#include <string.h>
+
+#include "dkim.h"
+#include "dkim_tags_internal.h"
+
+static const char SYNTAX[] = "tag-list syntax error";
+
+static int is_alpha(uint8_t c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+static int is_digit(uint8_t c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/*
+ * RFC 6376 3.2: ALNUMPUNC = ALPHA / DIGIT / "_".  '-' is accepted too:
+ * published key records carry tags like "x-foo=" (the peer-signed corpus's
+ * key_unknown_tags case expects such a record to work), and an unknown tag
+ * is ignored anyway.
+ */
+static int is_namechar(uint8_t c)
+{
+    return is_alpha(c) || is_digit(c) || c == '_' || c == '-';
+}
+
+/* RFC 6376 3.2: VALCHAR = %x21-3A / %x3C-7E (no ';', no space, no 8-bit). */
+static int is_valchar(uint8_t c)
+{
+    return (c >= 0x21 && c <= 0x3A) || (c >= 0x3C && c <= 0x7E);
+}
+
+size_t dkim_fws_len(slice_t s, size_t i)
+{
+    size_t j = i;
+
+    for (;;) {
+        while (j < s.n && slice_is_wsp(s.p[j]))
+            j++;
+        /* RFC 5322 3.2.2: a line break is FWS only when WSP follows it. */
+        size_t k = j;
+        if (k < s.n && s.p[k] == '\r')
+            k++;
+        if (k >= s.n || s.p[k] != '\n')
+            break;
+        k++;
+        if (k >= s.n || !slice_is_wsp(s.p[k]))
+            break;
+        j = k;
+    }
+    return j - i;
+}
+
+/*
+ * True at the end of the input, or before a final line break that ends it:
+ * the caller may pass a field value with its terminating CRLF (or LF).
+ */
+static int at_end(slice_t s, size_t i)
+{
+    size_t rest = s.n - i;
+
+    if (i >= s.n)
+        return 1;
+    return (rest == 1 && s.p[i] == '\n') ||
+           (rest == 2 && s.p[i] == '\r' && s.p[i + 1] == '\n');
+}
+
+/*
+ * The reason for a repeated tag (3.2: "Tags with duplicate names MUST NOT
+ * occur within a single tag-list; if a tag name does occur more than once,
+ * the entire tag-list is invalid").  Reasons are static strings, so the
+ * tags DKIM defines get their own and anything else a generic one.
+ */
+static const char *duplicate_reason(slice_t name)
+{
+    static const char *const known[] = {
+        "duplicate tag: v",  "duplicate tag: a",  "duplicate tag: b",
+        "duplicate tag: bh", "duplicate tag: c",  "duplicate tag: d",
+        "duplicate tag: h",  "duplicate tag: i",  "duplicate tag: l",
+        "duplicate tag: q",  "duplicate tag: s",  "duplicate tag: t",
+        "duplicate tag: x",  "duplicate tag: z",  "duplicate tag: k",
+        "duplicate tag: n",  "duplicate tag: p",  "duplicate tag: g",
+    };
+    const size_t prefix = sizeof "duplicate tag: " - 1;
+
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
+        const char *tag = known[i] + prefix;
+        if (slice_eq(name, slice_cstr(tag)))
+            return known[i];
+    }
+    return "duplicate tag";
+}
+
+static const char *add_tag(dkim_taglist_t *out, slice_t s, size_t name_off,
+                           size_t name_end, size_t val_off, size_t val_end)
+{
+    slice_t name = slice_make(s.p + name_off, name_end - name_off);
+
+    for (size_t k = 0; k < out->n; k++)
+        if (slice_eq(out->t[k].name, name)) /* 3.2: names are case-sensitive */
+            return duplicate_reason(name);
+    if (out->n == DKIM_MAX_TAGS)
+        return "too many tags";
+    dkim_tag_t *t = &out->t[out->n++];
+    t->name = name;
+    t->value = slice_make(s.p + val_off, val_end - val_off);
+    t->raw = slice_make(s.p + name_off, val_end - name_off);
+    return NULL;
+}
+
+/*
+ * Scan a tag-value starting at *i; stops at ';' or the end.  *val_end gets
+ * the end of the last tval, so FWS after the value is not part of it.
+ */
+static int scan_value(slice_t s, size_t *i, size_t *val_end)
+{
+    size_t j = *i;
+
+    *val_end = j;
+    while (j < s.n && s.p[j] != ';') {
+        if (is_valchar(s.p[j])) {
+            *val_end = ++j;
+            continue;
+        }
+        size_t w = dkim_fws_len(s, j);
+        if (w == 0) {
+            if (!at_end(s, j))
+                return -1; /* a byte outside VALCHAR, or a bare line break */
+            j = s.n;
+            break;
+        }
+        j += w;
+    }
+    *i = j;
+    return 0;
+}
+
+const char *dkim_taglist_parse(slice_t s, dkim_taglist_t *out)
+{
+    size_t i = 0;
+
+    out->n = 0;
+    for (;;) {
+        i += dkim_fws_len(s, i);
+        if (at_end(s, i))
+            /* Whitespace after a trailing ';' is fine; an empty list is not. */
+            return out->n ? NULL : SYNTAX;
+
+        size_t name_off = i;
+        if (!is_alpha(s.p[i]))
+            return SYNTAX; /* includes ";;": an empty tag-spec */
+        while (i < s.n && is_namechar(s.p[i]))
+            i++;
+        size_t name_end = i;
+
+        i += dkim_fws_len(s, i);
+        if (i >= s.n || s.p[i] != '=')
+            return SYNTAX;
+        i++;
+        size_t after_eq = i;
+        i += dkim_fws_len(s, i);
+
+        size_t val_off = i, val_end;
+        if (scan_value(s, &i, &val_end) != 0)
+            return SYNTAX;
+        if (val_end == val_off) /* an empty value sits right after '=' */
+            val_off = val_end = after_eq;
+
+        const char *why = add_tag(out, s, name_off, name_end, val_off, val_end);
+        if (why)
+            return why;
+        if (i >= s.n)
+            return NULL;
+        i++; /* the ';' */
+    }
+}
+
+const dkim_tag_t *dkim_taglist_get(const dkim_taglist_t *tl, const char *name)
+{
+    slice_t want = slice_cstr(name);
+
+    for (size_t k = 0; k < tl->n; k++)
+        if (slice_eq(tl->t[k].name, want))
+            return &tl->t[k];
+    return NULL;
+}
+
+void dkim_list_init(dkim_list_t *l, slice_t s)
+{
+    l->s = s;
+    l->pos = 0;
+    l->done = 0;
+}
+
+int dkim_list_next(dkim_list_t *l, slice_t *item)
+{
+    if (l->done)
+        return 0;
+    size_t start = l->pos, j = start;
+    while (j < l->s.n && l->s.p[j] != ':')
+        j++;
+    *item = l->s.n ? slice_trim(slice_make(l->s.p + start, j - start)) : l->s;
+    if (j < l->s.n)
+        l->pos = j + 1;
+    else
+        l->done = 1;
+    return 1;
+}

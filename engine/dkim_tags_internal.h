@@ -1,0 +1,34 @@
+/*
+ * dkim_tags_internal.h - lexical helpers shared by the DKIM syntax parsers
+ * (dkim_tags.c, dkim_sig.c, dkim_key.c).  Not part of the engine API.
+ */
+#ifndef AS_ENG_DKIM_TAGS_INTERNAL_H
+#define AS_ENG_DKIM_TAGS_INTERNAL_H
+
+#include <stddef.h>
+
+#include "slice.h"
+
+/*
+ * Length of the FWS that starts at s.p[i] (0 if none): runs of SP/HTAB,
+ * each line break (CRLF, or the bare LF of archives) counted only when WSP
+ * follows it (RFC 5322 3.2.2 folding).  Never reads past s.n.
+ */
+size_t dkim_fws_len(slice_t s, size_t i);
+
+/*
+ * Iterator over a colon-separated list with FWS around the items (h=, q=
+ * of a signature; h=, s=, t= of a key record).  Items come back with FWS
+ * trimmed and may be empty ("a::b", or an empty value gives one empty item).
+ */
+typedef struct dkim_list {
+    slice_t s;
+    size_t pos;
+    int done;
+} dkim_list_t;
+
+void dkim_list_init(dkim_list_t *l, slice_t s);
+/* 1 and the next item in *item, or 0 when the list is exhausted. */
+int dkim_list_next(dkim_list_t *l, slice_t *item);
+
+#endif
