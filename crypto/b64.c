@@ -1,0 +1,87 @@
+/*
+ * b64.c - strict base64 decoding for b=, bh= and p= (RFC 6376 3.5, 3.6.1).
+ *
+ * The tags are FWS-tolerant, so SP, HTAB, CR and LF are skipped wherever
+ * they appear.  Everything else is checked: a verifier that accepts junk in
+ * b= or p= would report "pass" for text nobody signed.
+ */
+#include "crypto.h"
+
+#define B64_SKIP 64 /* FWS, ignored */
+#define B64_PAD 65  /* '=' */
+#define B64_BAD 255
+
+/* 0..63 for the RFC 4648 section 4 alphabet, else one of the classes above. */
+static uint8_t b64_class(uint8_t c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return (uint8_t)(c - 'A');
+    if (c >= 'a' && c <= 'z')
+        return (uint8_t)(c - 'a' + 26);
+    if (c >= '0' && c <= '9')
+        return (uint8_t)(c - '0' + 52);
+    if (c == '+')
+        return 62;
+    if (c == '/')
+        return 63;
+    if (c == '=')
+        return B64_PAD;
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+        return B64_SKIP;
+    return B64_BAD;
+}
+
+size_t crypto_b64_decoded_cap(size_t n)
+{
+    return n / 4 * 3 + 3;
+}
+
+int crypto_b64_decode(slice_t in, uint8_t *out, size_t cap, size_t *outlen)
+{
+    uint32_t acc = 0; /* bits of the quantum being read */
+    size_t q = 0;     /* characters in that quantum, 0..3 */
+    size_t pads = 0;
+    size_t o = 0;
+
+    for (size_t i = 0; i < in.n; i++) {
+        uint8_t v = b64_class(in.p[i]);
+        if (v == B64_SKIP)
+            continue;
+        if (v == B64_BAD)
+            return -1;
+        if (v == B64_PAD) {
+            if (++pads > 2)
+                return -1;
+            continue;
+        }
+        if (pads)
+            return -1; /* '=' only at the end (RFC 4648 3.3) */
+        acc = acc << 6 | v;
+        if (++q == 4) {
+            if (cap - o < 3)
+                return -1;
+            out[o++] = (uint8_t)(acc >> 16);
+            out[o++] = (uint8_t)(acc >> 8);
+            out[o++] = (uint8_t)acc;
+            acc = 0;
+            q = 0;
+        }
+    }
+    /* The final quantum: 2 characters carry one byte, 3 carry two.  One
+     * character is not even a byte; '=' after a full quantum, or more '='
+     * than the quantum needs, is malformed.  Fewer '=' than needed (none
+     * at all, typically) is tolerated: the bits are unambiguous. */
+    if (q == 1 || (q == 0 && pads) || q + pads > 4)
+        return -1;
+    if (q >= 2) {
+        size_t k = q - 1;
+        if (cap - o < k)
+            return -1;
+        acc <<= 6 * (4 - q);
+        out[o++] = (uint8_t)(acc >> 16);
+        if (k == 2)
+            out[o++] = (uint8_t)(acc >> 8);
+    }
+    *outlen = o;
+    return 0;
+}
