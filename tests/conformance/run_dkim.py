@@ -546,7 +546,8 @@ MAIL_DKIM_EXPECT = {
     "good_qp_3.txt": ([PASS], [POLICY], LEG + "; i= is dkim-quoted-printable (3.5): =40 -> '@' "
                       "(dkimpy does not decode it and says permerror)"),
     "goodkey_1.txt": ([PASS], [POLICY], LEG + "; key t=y; s=email"),
-    "goodkey_2.txt": ([PASS], [POLICY], LEG + "; key tags with FWS around '=', s=email:web:fine, "
+    "goodkey_2.txt": ([PASS], [POLICY], LEG + "; key tags with FWS around '=' and a trailing "
+                      "'; ' (WSP around tags is allowed, 3.2), s=email:web:fine, "
                       "t=y:n:extra, h=md5:sha1 (lists sha1); dkimpy wrongly rejects s="),
     "goodkey_3.txt": ([PASS], [POLICY], LEG + "; " + G_GONE),
     "goodkey_4.txt": ([PASS], [POLICY], LEG),
@@ -563,7 +564,8 @@ MAIL_DKIM_EXPECT = {
                         "signature that fails is fail, not policy; the message has no From field"),
     "ignore_5.txt": ([PERM], [PERM], "q=http: no recognized query method (3.5), key cannot be "
                      "retrieved -> permerror"),
-    "ignore_6.txt": ([PERM], [PERM], "q=dns/special: no recognized query method (3.5) -> permerror"),
+    "ignore_6.txt": ([PERM], [PERM], "q=dns/special: no recognized query method (3.5) "
+                     "-> permerror"),
     "ignore_7.txt": ([PERM], [PERM], "x=1193229946 is in the past -> permerror(expired) (6.1.1)"),
     "ignore_8.txt": ([PERM], [PERM], "i=jon@example.org is not d=messiah.edu or a subdomain "
                      "(6.1.1) -> permerror"),

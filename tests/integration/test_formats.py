@@ -158,7 +158,8 @@ def test_formats(c):
                     if idx != pos:
                         problems.append("line %d has index %r (input order)" % (pos, idx))
                     if name == "stdin" and line.get("source") != "-":
-                        problems.append("line %d: source %r, expected '-'" % (pos, line.get("source")))
+                        problems.append("line %d: source %r, expected '-'"
+                                        % (pos, line.get("source")))
                 else:
                     m = MAILDIR_INDEX.search(line.get("source") or "") or \
                         re.search(r"msg-(\d{6})\.eml$", line.get("source") or "")
@@ -255,7 +256,8 @@ def test_exit_code(c):
             if os.path.basename(lines[0].get("source") or "") != "first.eml":
                 problems.append("first line is for %r, expected first.eml" % lines[0].get("source"))
             if os.path.basename(lines[-1].get("source") or "") != "second.eml":
-                problems.append("last line is for %r, expected second.eml" % lines[-1].get("source"))
+                problems.append("last line is for %r, expected second.eml"
+                                % lines[-1].get("source"))
             if len(lines) > 1 and lines[1] not in bad:
                 problems.append("second line is for %r, expected the missing path (input order)"
                                 % lines[1].get("source"))
