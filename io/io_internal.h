@@ -1,0 +1,116 @@
+/*
+ * io_internal.h - shared between the files of io/ only.
+ *
+ *   buf.c        reference-counted read buffers (io_buf_t)
+ *   mbox.c       the mbox cutter: one message at a time over a window of bytes
+ *   read_sync.c  the reading loop (read/pread); io_uring replaces it later
+ *   walk.c       sorted directory listings, maildir detection
+ *   reader.c     io_reader_t: paths -> sources -> messages
+ */
+#ifndef AS_IO_INTERNAL_H
+#define AS_IO_INTERNAL_H
+
+#include <stdatomic.h>
+#include <sys/types.h>
+
+#include "io.h"
+
+/* ---- buffers ---------------------------------------------------------- */
+
+struct io_buf {
+    atomic_uint refs; /* the reader's hold plus one per message slicing it */
+    size_t cap;
+    size_t len;
+    uint8_t data[];
+};
+
+io_buf_t *io_buf_new(size_t cap);            /* refs = 1, len = 0 */
+io_buf_t *io_buf_grow(io_buf_t *b, size_t cap); /* only while refs == 1; NULL on OOM (b kept) */
+void io_buf_ref(io_buf_t *b);
+void io_buf_unref(io_buf_t *b);
+unsigned io_buf_refs(io_buf_t *b);
+
+/* ---- the mbox cutter -------------------------------------------------- */
+
+/*
+ * The cutter looks at a window of an mbox that begins at a From_ line (or,
+ * with io_cut_state_t.have_start, at the first byte of a message) and says
+ * where that one message starts and ends.  It is used both by io_mbox_split()
+ * (window = the whole file, eof = 1) and by the streaming reader (window = the
+ * unread part of the current buffer): it answers IO_CUT_DONE only when the
+ * answer cannot change with more bytes, so both give identical splits.
+ */
+enum { IO_CUT_DONE = 0, IO_CUT_MORE = 1, IO_CUT_END = 2 };
+enum { IO_CL_NONE = 0, IO_CL_VALID = 1, IO_CL_PENDING = 2 };
+
+/*
+ * Bytes beyond the window, for checking where an mboxcl2 Content-Length
+ * lands without reading everything before it.  Copies up to n bytes at
+ * window-relative offset off; returns the count (short only at end of file)
+ * or -1 when it cannot (a pipe).
+ */
+typedef struct io_peek {
+    ssize_t (*fn)(void *arg, uint64_t off, uint8_t *out, size_t n);
+    void *arg;
+} io_peek_t;
+
+/* Carried between calls for one message; zero it for each new message. */
+typedef struct io_cut_state {
+    int have_start; /* window begins at the message itself (long From_ line skipped) */
+    int crlf;       /* with have_start: that From_ line ended in CRLF */
+    int no_cl;      /* cl2: ignore Content-Length for this message */
+    int cl_known;   /* cl2: 1 valid, 2 invalid (cached peek result) */
+    uint64_t cl_next;
+    size_t scan;    /* From_ rule: no separator LF below this offset */
+} io_cut_state_t;
+
+/* Offsets are relative to the window; end/next may lie beyond it (IO_CL_VALID). */
+typedef struct io_cut {
+    int have_start; /* start is known */
+    int crlf;       /* the From_ line ended in CRLF */
+    int cl;         /* IO_CL_*: how a cl2 Content-Length was judged */
+    size_t start;   /* first byte of the message */
+    uint64_t body;  /* cl2: first body byte */
+    uint64_t end;   /* one past the last byte of the message */
+    uint64_t next;  /* the next From_ line (or the end of the data) */
+    uint64_t need;  /* IO_CUT_MORE: window length that settles it, 0 = unknown */
+} io_cut_t;
+
+int io_mbox_cut(slice_t w, int eof, io_mbox_fmt_t fmt, const io_peek_t *peek,
+                io_cut_state_t *st, io_cut_t *c);
+
+/* io_mbox_detect() over a window: the format, or -1 for "need more" (*need
+ * = window length that settles it, 0 if unknown).  Never -1 when eof. */
+int io_mbox_detect_window(slice_t w, int eof, const io_peek_t *peek, uint64_t *need);
+
+/* ---- reading ---------------------------------------------------------- */
+
+/*
+ * The reading loop: fill dst with up to want bytes from fd at file offset
+ * off (pread) or from the current position (read, when !seekable).  Short
+ * *got means end of file.  Returns 0 or an errno value.  This is the one
+ * place that touches the kernel for data; an io_uring path replaces it.
+ */
+int io_read_at(int fd, int seekable, uint64_t off, uint8_t *dst, size_t want,
+               size_t *got);
+
+/* Static text for an errno value (strerror is not required to be). */
+const char *io_errstr(int err);
+
+/* ---- directories ------------------------------------------------------ */
+
+/* 1 if dir holds a cur/ or new/ directory. */
+int io_is_maildir(const char *dir);
+
+/*
+ * Names in dir, sorted by strcmp, dotfiles left out, each prefixed with
+ * prefix.  With files_only, only regular files (or links to them).
+ * Appends to *names / *n.  Returns 0 or an errno value.
+ */
+int io_list_dir(const char *dir, int files_only, const char *prefix,
+                char ***names, size_t *n);
+
+/* dir + "/" + name in a new allocation (NULL on OOM). */
+char *io_path_join(const char *dir, const char *name);
+
+#endif

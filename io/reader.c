@@ -1,0 +1,793 @@
+/*
+ * reader.c - io_reader_t: paths in, messages out.
+ *
+ *   PATH --stat--> "-" or a file --first bytes "From "?--> mbox source
+ *                                                 else --> one message
+ *        \-------> directory --cur/ or new/?--> maildir frame (cur/ then new/)
+ *                                       else --> walk frame (sorted, recursive)
+ *
+ * An mbox source reads chunk_size bytes at a time into a reference-counted
+ * buffer and asks the cutter (mbox.c) for one message at a time over the
+ * unread part of it (the window).  A message that runs past the end of the
+ * window is carried: only its bytes move to the front of the next buffer
+ * (or of this one when no message holds it), and reading continues after
+ * them.  Messages longer than max_msg_size keep a prefix and the rest is
+ * skipped, so memory stays at a few chunks plus max_msg_size.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "io_internal.h"
+
+#define IO_DEFAULT_CHUNK ((size_t)8 << 20)
+#define IO_DEFAULT_MAX ((size_t)64 << 20)
+/* Bytes after a message the cutter may look at: "\r\nFrom " and one more. */
+#define IO_LOOKAHEAD 8
+/* Room for the From_ line before the first message while detecting. */
+#define IO_FROMLINE_SLACK ((size_t)64 << 10)
+/* Scratch used to count the bytes of an oversized single message. */
+#define IO_SKIP_BUF ((size_t)64 << 10)
+
+typedef struct str_node {
+    struct str_node *next;
+    char s[];
+} str_node_t;
+
+typedef struct walk_frame {
+    const char *dir; /* kept string */
+    char **names;
+    size_t n, i;
+    int maildir;           /* names are "cur/x", "new/x": one message each */
+    uint64_t ordinal;      /* maildir: index of the next message */
+    int nerr;              /* listing errors still to report */
+    int errs[2];
+    const char *err_paths[2];
+} walk_frame_t;
+
+typedef struct mbox_src {
+    int active, fd, seekable;
+    int eof;   /* buf holds the end of the file */
+    int err;   /* a read failed: report it, then stop */
+    int dead;
+    const char *source;
+    io_buf_t *buf;
+    size_t pos;       /* window = buf->data[pos .. len) */
+    uint64_t base;    /* file offset of buf->data[0] */
+    uint64_t rd_off;  /* file offset of the next read */
+    io_mbox_fmt_t fmt;
+    io_cut_state_t st;
+    uint64_t index;
+} mbox_src_t;
+
+struct io_reader {
+    io_opts_t o;
+    const char **paths;
+    size_t npaths, next_path;
+    walk_frame_t *stack;
+    size_t depth, cap;
+    mbox_src_t mb;
+    str_node_t *strs;
+    size_t failures;
+    uint64_t bytes;
+};
+
+/* ---- strings that live as long as the reader (io_msg_t.source) -------- */
+
+static const char *keep(io_reader_t *r, const char *s)
+{
+    size_t n = strlen(s);
+    str_node_t *k = malloc(sizeof(*k) + n + 1);
+    if (!k)
+        return NULL;
+    memcpy(k->s, s, n + 1);
+    k->next = r->strs;
+    r->strs = k;
+    return k->s;
+}
+
+static int fail(io_reader_t *r, io_msg_t *m, const char *source, uint64_t index,
+                int err)
+{
+    memset(m, 0, sizeof(*m));
+    m->source = source ? source : "?";
+    m->index = index;
+    m->err = err ? err : EIO;
+    m->errstr = io_errstr(m->err);
+    r->failures++;
+    return 1;
+}
+
+static int fail_path(io_reader_t *r, io_msg_t *m, const char *path, int err)
+{
+    return fail(r, m, keep(r, path), 0, err);
+}
+
+/* ---- single messages -------------------------------------------------- */
+
+/* First bytes of a file: all of a small regular file, else one chunk. */
+static int read_first(io_reader_t *r, int fd, int allow_seek, io_buf_t **bp,
+                      int *seekable, int *eof)
+{
+    struct stat st;
+    size_t cap = r->o.chunk_size, got;
+
+    *seekable = 0;
+    if (allow_seek && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+        *seekable = 1;
+        /* One byte more than the size, so the read itself sees the end. */
+        if ((uint64_t)st.st_size < cap)
+            cap = (size_t)st.st_size + 1;
+    }
+    io_buf_t *b = io_buf_new(cap);
+    if (!b)
+        return ENOMEM;
+    int err = io_read_at(fd, *seekable, 0, b->data, cap, &got);
+    r->bytes += got;
+    b->len = got;
+    if (err) {
+        io_buf_unref(b);
+        return err;
+    }
+    *eof = got < cap;
+    *bp = b;
+    return 0;
+}
+
+/* Bytes left in fd after off, read and thrown away (an oversized message). */
+static int count_rest(io_reader_t *r, int fd, int seekable, uint64_t off,
+                      uint64_t *size)
+{
+    uint8_t *tmp = malloc(IO_SKIP_BUF);
+    size_t got;
+    int err = 0;
+
+    if (!tmp)
+        return ENOMEM;
+    do {
+        err = io_read_at(fd, seekable, off, tmp, IO_SKIP_BUF, &got);
+        off += got;
+        r->bytes += got;
+    } while (!err && got == IO_SKIP_BUF);
+    free(tmp);
+    *size = off;
+    return err;
+}
+
+/* The rest of a one-message file after its first bytes (b, owned) into m. */
+static int finish_single(io_reader_t *r, int fd, int seekable, io_buf_t *b,
+                         int eof, io_msg_t *m)
+{
+    const size_t max = r->o.max_msg_size;
+    uint64_t size;
+
+    while (!eof && b->len < max) {
+        if (b->len == b->cap) {
+            size_t nc = b->cap < max / 2 ? b->cap * 2 : max;
+            io_buf_t *nb = io_buf_grow(b, nc > b->cap ? nc : b->cap + 1);
+            if (!nb) {
+                io_buf_unref(b);
+                return ENOMEM;
+            }
+            b = nb;
+        }
+        size_t want = b->cap - b->len, got;
+        int err = io_read_at(fd, seekable, b->len, b->data + b->len, want, &got);
+        r->bytes += got;
+        b->len += got;
+        if (err) {
+            io_buf_unref(b);
+            return err;
+        }
+        eof = got < want;
+    }
+    size = b->len;
+    if (!eof) {
+        int err = count_rest(r, fd, seekable, b->len, &size);
+        if (err) {
+            io_buf_unref(b);
+            return err;
+        }
+    }
+    memset(m, 0, sizeof(*m));
+    m->buf = b;
+    m->size = size;
+    m->data = slice_make(b->data, size > max ? max : (size_t)size);
+    if (size > max)
+        m->flags |= IO_MSG_TRUNCATED;
+    return 0;
+}
+
+/* ---- mbox sources ----------------------------------------------------- */
+
+static slice_t mb_window(const mbox_src_t *s)
+{
+    return slice_make(s->buf->data + s->pos, s->buf->len - s->pos);
+}
+
+static ssize_t mb_peek(void *arg, uint64_t off, uint8_t *out, size_t n)
+{
+    mbox_src_t *s = arg;
+    size_t got;
+    if (io_read_at(s->fd, 1, s->base + s->pos + off, out, n, &got))
+        return -1;
+    return (ssize_t)got;
+}
+
+/*
+ * Keep the window (the unfinished message), read more after it.  The
+ * window moves to the front of this buffer when nothing else holds it, or
+ * to a new one; a message that is longer than a chunk doubles the room each
+ * time so its bytes are copied O(1) times each.  target: window length
+ * wanted, 0 for "more".
+ */
+static int mb_refill(io_reader_t *r, mbox_src_t *s, uint64_t target)
+{
+    size_t chunk = r->o.chunk_size, tail = s->buf->len - s->pos, got;
+    size_t cap = tail + (tail > chunk ? tail : chunk);
+
+    if (target > cap)
+        cap = (size_t)target;
+    if (io_buf_refs(s->buf) == 1) {
+        memmove(s->buf->data, s->buf->data + s->pos, tail);
+        s->buf->len = tail;
+        io_buf_t *nb = io_buf_grow(s->buf, cap);
+        if (!nb)
+            return ENOMEM;
+        s->buf = nb;
+    } else {
+        io_buf_t *nb = io_buf_new(cap);
+        if (!nb)
+            return ENOMEM;
+        memcpy(nb->data, s->buf->data + s->pos, tail);
+        nb->len = tail;
+        io_buf_unref(s->buf);
+        s->buf = nb;
+    }
+    s->base += s->pos;
+    s->pos = 0;
+    size_t want = s->buf->cap - tail;
+    int err = io_read_at(s->fd, s->seekable, s->rd_off, s->buf->data + tail, want,
+                         &got);
+    s->rd_off += got;
+    r->bytes += got;
+    s->buf->len += got;
+    if (err)
+        return err;
+    if (got < want)
+        s->eof = 1;
+    return 0;
+}
+
+/* Continue reading at file offset abs, past the end of the window. */
+static int mb_skip_to(io_reader_t *r, mbox_src_t *s, uint64_t abs)
+{
+    if (abs <= s->base + s->buf->len) {
+        s->pos = (size_t)(abs - s->base);
+        return 0;
+    }
+    if (io_buf_refs(s->buf) != 1) {
+        io_buf_t *nb = io_buf_new(r->o.chunk_size);
+        if (!nb)
+            return ENOMEM;
+        io_buf_unref(s->buf);
+        s->buf = nb;
+    }
+    s->buf->len = 0;
+    s->pos = 0;
+    if (s->seekable) {
+        r->bytes += abs - s->rd_off; /* skipped counts as consumed */
+        s->rd_off = abs;
+    }
+    while (s->rd_off < abs && !s->eof) {
+        uint64_t left = abs - s->rd_off;
+        size_t want = left < s->buf->cap ? (size_t)left : s->buf->cap, got;
+        int err = io_read_at(s->fd, 0, 0, s->buf->data, want, &got);
+        s->rd_off += got;
+        r->bytes += got;
+        if (err)
+            return err;
+        s->eof = got < want;
+    }
+    s->base = s->rd_off;
+    return 0;
+}
+
+/* Message of size bytes at window offset start; the first max are there. */
+static void mb_emit(io_reader_t *r, mbox_src_t *s, size_t start, uint64_t size,
+                    io_msg_t *m)
+{
+    const size_t max = r->o.max_msg_size;
+    size_t n = size > max ? max : (size_t)size;
+    slice_t d = slice_make(s->buf->data + s->pos + start, n);
+
+    memset(m, 0, sizeof(*m));
+    m->source = s->source;
+    m->index = s->index++;
+    m->offset = s->base + s->pos + start;
+    m->size = size;
+    if (size > max)
+        m->flags |= IO_MSG_TRUNCATED;
+    if (!io_mbox_needs_unquote(d, s->fmt)) {
+        io_buf_ref(s->buf);
+        m->buf = s->buf;
+        m->data = d;
+        return;
+    }
+    io_buf_t *nb = io_buf_new(n);
+    if (!nb) {
+        fail(r, m, s->source, m->index, ENOMEM);
+        return;
+    }
+    nb->len = io_mbox_unquote(d, s->fmt, nb->data);
+    m->buf = nb;
+    m->data = slice_make(nb->data, nb->len);
+    m->flags |= IO_MSG_UNQUOTED;
+}
+
+/*
+ * A From_ line longer than max_msg_size: find its LF without keeping the
+ * bytes; the window then begins at the message itself.
+ */
+static int mb_skip_from_line(io_reader_t *r, mbox_src_t *s)
+{
+    for (;;) {
+        slice_t w = mb_window(s);
+        /* w.p[0] is the 'F' of "From " or the byte kept for the CR check. */
+        const uint8_t *lf = w.n > 1 ? memchr(w.p + 1, '\n', w.n - 1) : NULL;
+        if (lf) {
+            size_t i = (size_t)(lf - w.p);
+            s->st.have_start = 1;
+            s->st.crlf = w.p[i - 1] == '\r';
+            s->pos += i + 1;
+            return 0;
+        }
+        if (s->eof) {
+            s->pos += w.n;
+            s->st.have_start = 1;
+            s->st.crlf = 0;
+            return 0;
+        }
+        s->pos += w.n - 1;
+        int err = mb_refill(r, s, 0);
+        if (err)
+            return err;
+    }
+}
+
+/*
+ * A From_-rule message longer than max_msg_size: hand out its prefix and
+ * look for the next "\nFrom " in the following chunks, keeping only the
+ * last 6 bytes of each (5 that may begin a separator, 1 for the CR check).
+ * The cutter already ruled out every separator below w.n - 5.
+ */
+static int mb_emit_scan(io_reader_t *r, mbox_src_t *s, const io_cut_t *c,
+                        io_msg_t *m)
+{
+    slice_t w = mb_window(s);
+    uint64_t abs_start = s->base + s->pos + c->start;
+
+    mb_emit(r, s, c->start, UINT64_MAX, m);
+    s->pos += w.n - 6;
+    for (;;) {
+        w = mb_window(s);
+        const uint8_t *hit = memmem(w.p + 1, w.n - 1, "\nFrom ", 6);
+        if (hit) {
+            size_t q = (size_t)(hit - w.p);
+            uint64_t end = s->base + s->pos + q;
+            if (c->crlf && w.p[q - 1] == '\r')
+                end--;
+            m->size = end - abs_start;
+            s->pos += q + 1;
+            break;
+        }
+        if (s->eof) {
+            uint64_t end = s->base + s->pos + w.n;
+            if (w.p[w.n - 1] == '\n') {
+                end--;
+                if (c->crlf && w.p[w.n - 2] == '\r')
+                    end--;
+            }
+            m->size = end - abs_start;
+            s->pos += w.n;
+            break;
+        }
+        s->pos += w.n - 6;
+        s->err = mb_refill(r, s, 0);
+        if (s->err) {
+            m->size = s->base + s->buf->len - abs_start; /* as far as we got */
+            break;
+        }
+    }
+    memset(&s->st, 0, sizeof(s->st));
+    return 1;
+}
+
+/* Format for AUTO, once enough of the first message is in the window. */
+static int mb_detect(io_reader_t *r, mbox_src_t *s, const io_peek_t *pk)
+{
+    const uint64_t lim = r->o.max_msg_size + IO_FROMLINE_SLACK;
+    slice_t w = mb_window(s);
+    uint64_t need;
+    int f = io_mbox_detect_window(w, s->eof, pk, &need);
+
+    if (f >= 0) {
+        s->fmt = (io_mbox_fmt_t)f;
+        return 0;
+    }
+    if (s->eof || w.n >= lim || need > lim) {
+        /* A first message too big to look at whole: mboxrd (see mbox.c). */
+        s->fmt = IO_MBOX_RD;
+        return 0;
+    }
+    return mb_refill(r, s, need);
+}
+
+/* The cutter wants more than the window: read, skip or truncate. */
+static int mb_more(io_reader_t *r, mbox_src_t *s, io_cut_t *c, io_msg_t *m)
+{
+    const size_t max = r->o.max_msg_size;
+    slice_t w = mb_window(s);
+
+    if (!c->have_start) {
+        if (w.n > max + IO_LOOKAHEAD)
+            s->err = mb_skip_from_line(r, s);
+        else
+            s->err = mb_refill(r, s, 0);
+        return 0;
+    }
+    uint64_t lim = c->start + max + IO_LOOKAHEAD;
+    if (c->cl == IO_CL_VALID) {
+        if (c->end - c->start <= max)
+            s->err = mb_refill(r, s, c->next);
+        else if (w.n < c->start + max)
+            s->err = mb_refill(r, s, c->start + max);
+        else {
+            uint64_t abs_next = s->base + s->pos + c->next;
+            mb_emit(r, s, c->start, c->end - c->start, m);
+            s->err = mb_skip_to(r, s, abs_next);
+            memset(&s->st, 0, sizeof(s->st));
+            return 1;
+        }
+        return 0;
+    }
+    if (c->cl == IO_CL_PENDING) {
+        /* No peeking on a pipe: look only as far as a message may be long. */
+        if (c->need <= lim)
+            s->err = mb_refill(r, s, c->need);
+        else
+            s->st.no_cl = 1;
+        return 0;
+    }
+    if (w.n < lim) {
+        s->err = mb_refill(r, s, 0);
+        return 0;
+    }
+    if (s->fmt == IO_MBOX_CL2 && !s->st.no_cl) {
+        /* A header block longer than max_msg_size: From_ rule. */
+        s->st.no_cl = 1;
+        return 0;
+    }
+    return mb_emit_scan(r, s, c, m);
+}
+
+static int mb_next(io_reader_t *r, io_msg_t *m)
+{
+    mbox_src_t *s = &r->mb;
+
+    for (;;) {
+        if (s->err) {
+            int err = s->err;
+            s->err = 0;
+            s->dead = 1;
+            return fail(r, m, s->source, s->index, err);
+        }
+        if (s->dead)
+            return 0;
+        io_peek_t pk = { s->seekable ? mb_peek : NULL, s };
+        if (s->fmt == IO_MBOX_AUTO) {
+            s->err = mb_detect(r, s, &pk);
+            continue;
+        }
+        io_cut_t c;
+        int rc = io_mbox_cut(mb_window(s), s->eof, s->fmt, &pk, &s->st, &c);
+        if (rc == IO_CUT_END)
+            return 0;
+        if (rc == IO_CUT_DONE) {
+            mb_emit(r, s, c.start, c.end - c.start, m);
+            s->pos += (size_t)c.next;
+            memset(&s->st, 0, sizeof(s->st));
+            return 1;
+        }
+        if (s->eof)
+            return 0; /* the cutter settles everything at the end; never spin */
+        if (mb_more(r, s, &c, m))
+            return 1;
+    }
+}
+
+static void mb_start(io_reader_t *r, int fd, int seekable, const char *source,
+                     io_buf_t *b, int eof)
+{
+    mbox_src_t *s = &r->mb;
+    memset(s, 0, sizeof(*s));
+    s->active = 1;
+    s->fd = fd;
+    s->seekable = seekable;
+    s->source = source;
+    s->buf = b;
+    s->rd_off = b->len;
+    s->eof = eof;
+    s->fmt = r->o.mbox;
+}
+
+static void mb_close(io_reader_t *r)
+{
+    mbox_src_t *s = &r->mb;
+    if (!s->active)
+        return;
+    io_buf_unref(s->buf);
+    if (s->fd > 0)
+        close(s->fd);
+    memset(s, 0, sizeof(*s));
+}
+
+/* ---- files and directories -------------------------------------------- */
+
+/*
+ * An open file (or stdin): an mbox source when it starts "From " (returns
+ * 0), else one message in m (returns 1).  Takes fd.
+ */
+static int open_stream(io_reader_t *r, int fd, int allow_seek,
+                       const char *source, io_msg_t *m)
+{
+    io_buf_t *b;
+    int seekable, eof;
+    int err = read_first(r, fd, allow_seek, &b, &seekable, &eof);
+
+    if (!err && b->len >= 5 && memcmp(b->data, "From ", 5) == 0) {
+        mb_start(r, fd, seekable, source, b, eof);
+        return 0;
+    }
+    if (!err)
+        err = finish_single(r, fd, seekable, b, eof, m);
+    if (fd > 0)
+        close(fd);
+    if (err)
+        return fail(r, m, source, 0, err);
+    m->source = source;
+    return 1;
+}
+
+static int open_file(io_reader_t *r, const char *kept, io_msg_t *m)
+{
+    int fd = open(kept, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return fail(r, m, kept, 0, errno);
+    return open_stream(r, fd, 1, kept, m);
+}
+
+static int push_frame(io_reader_t *r, const walk_frame_t *f)
+{
+    if (r->depth == r->cap) {
+        size_t nc = r->cap ? r->cap * 2 : 8;
+        walk_frame_t *ns = realloc(r->stack, nc * sizeof(*ns));
+        if (!ns)
+            return ENOMEM;
+        r->stack = ns;
+        r->cap = nc;
+    }
+    r->stack[r->depth++] = *f;
+    return 0;
+}
+
+static void free_names(char **names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+}
+
+/* List maildir/sub; a missing sub is fine (cur/ or new/ may be absent). */
+static void list_maildir_sub(io_reader_t *r, walk_frame_t *f, const char *sub)
+{
+    char prefix[8];
+    char *p = io_path_join(f->dir, sub);
+
+    snprintf(prefix, sizeof(prefix), "%s/", sub);
+    int err = p ? io_list_dir(p, 1, prefix, &f->names, &f->n) : ENOMEM;
+    if (err && err != ENOENT) {
+        f->errs[f->nerr] = err;
+        f->err_paths[f->nerr] = p ? keep(r, p) : f->dir;
+        f->nerr++;
+    }
+    free(p);
+}
+
+/* A directory (dir is kept): a maildir, or a tree to walk. */
+static int start_dir(io_reader_t *r, const char *dir, io_msg_t *m)
+{
+    walk_frame_t f = { 0 };
+
+    f.dir = dir;
+    if (io_is_maildir(dir)) {
+        f.maildir = 1;
+        list_maildir_sub(r, &f, "cur");
+        list_maildir_sub(r, &f, "new");
+    } else {
+        int err = io_list_dir(dir, 0, "", &f.names, &f.n);
+        if (err) {
+            free_names(f.names, f.n);
+            return fail(r, m, dir, 0, err);
+        }
+    }
+    if (push_frame(r, &f)) {
+        free_names(f.names, f.n);
+        return fail(r, m, dir, 0, ENOMEM);
+    }
+    return 0;
+}
+
+static int maildir_file(io_reader_t *r, walk_frame_t *f, const char *path,
+                        io_msg_t *m)
+{
+    uint64_t index = f->ordinal++;
+    io_buf_t *b;
+    int seekable, eof;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+    if (fd < 0)
+        return fail_path(r, m, path, errno);
+    int err = read_first(r, fd, 1, &b, &seekable, &eof);
+    if (!err)
+        err = finish_single(r, fd, seekable, b, eof, m);
+    close(fd);
+    if (err)
+        return fail_path(r, m, path, err);
+    m->source = f->dir;
+    m->index = index;
+    return 1;
+}
+
+/* One entry of a walked (non-maildir) directory. */
+static int walk_entry(io_reader_t *r, const char *path, io_msg_t *m)
+{
+    struct stat st;
+
+    if (lstat(path, &st) != 0)
+        return fail_path(r, m, path, errno);
+    if (S_ISLNK(st.st_mode)) {
+        if (stat(path, &st) != 0)
+            return fail_path(r, m, path, errno);
+        if (S_ISDIR(st.st_mode))
+            return 0; /* a symlinked directory may loop back: not followed */
+    } else if (S_ISDIR(st.st_mode)) {
+        const char *kept = keep(r, path);
+        return kept ? start_dir(r, kept, m) : fail(r, m, NULL, 0, ENOMEM);
+    }
+    if (!S_ISREG(st.st_mode))
+        return 0; /* fifos, sockets, devices met on a walk are not archives */
+    const char *kept = keep(r, path);
+    return kept ? open_file(r, kept, m) : fail(r, m, NULL, 0, ENOMEM);
+}
+
+static int walk_step(io_reader_t *r, io_msg_t *m)
+{
+    walk_frame_t *f = &r->stack[r->depth - 1];
+
+    if (f->nerr) {
+        int err = f->errs[0];
+        const char *p = f->err_paths[0];
+        f->errs[0] = f->errs[1];
+        f->err_paths[0] = f->err_paths[1];
+        f->nerr--;
+        return fail(r, m, p, 0, err);
+    }
+    if (f->i == f->n) {
+        free_names(f->names, f->n);
+        r->depth--;
+        return 0;
+    }
+    char *path = io_path_join(f->dir, f->names[f->i++]);
+    if (!path)
+        return fail(r, m, f->dir, 0, ENOMEM);
+    /* f is not used after this: walk_entry may grow the stack. */
+    int rc = f->maildir ? maildir_file(r, f, path, m) : walk_entry(r, path, m);
+    free(path);
+    return rc;
+}
+
+static int start_path(io_reader_t *r, const char *kept, io_msg_t *m)
+{
+    struct stat st;
+
+    if (strcmp(kept, "-") == 0)
+        return open_stream(r, 0, 0, kept, m);
+    if (stat(kept, &st) != 0)
+        return fail(r, m, kept, 0, errno);
+    if (S_ISDIR(st.st_mode))
+        return start_dir(r, kept, m);
+    return open_file(r, kept, m);
+}
+
+/* ---- the public face -------------------------------------------------- */
+
+io_reader_t *io_reader_new(const char *const *paths, size_t npaths,
+                           const io_opts_t *opts)
+{
+    io_reader_t *r = calloc(1, sizeof(*r));
+    if (!r)
+        return NULL;
+    if (opts)
+        r->o = *opts;
+    if (!r->o.chunk_size)
+        r->o.chunk_size = IO_DEFAULT_CHUNK;
+    if (!r->o.max_msg_size)
+        r->o.max_msg_size = IO_DEFAULT_MAX;
+    r->paths = calloc(npaths ? npaths : 1, sizeof(*r->paths));
+    if (!r->paths)
+        goto oom;
+    for (size_t i = 0; i < npaths; i++) {
+        r->paths[i] = keep(r, paths[i] ? paths[i] : "");
+        if (!r->paths[i])
+            goto oom;
+    }
+    r->npaths = npaths;
+    return r;
+oom:
+    io_reader_free(r);
+    return NULL;
+}
+
+int io_reader_next(io_reader_t *r, io_msg_t *m)
+{
+    memset(m, 0, sizeof(*m));
+    for (;;) {
+        if (r->mb.active) {
+            if (mb_next(r, m))
+                return 1;
+            mb_close(r);
+        } else if (r->depth > 0) {
+            if (walk_step(r, m))
+                return 1;
+        } else if (r->next_path < r->npaths) {
+            if (start_path(r, r->paths[r->next_path++], m))
+                return 1;
+        } else {
+            return 0;
+        }
+    }
+}
+
+size_t io_reader_failures(const io_reader_t *r)
+{
+    return r->failures;
+}
+
+uint64_t io_reader_bytes(const io_reader_t *r)
+{
+    return r->bytes;
+}
+
+void io_reader_free(io_reader_t *r)
+{
+    if (!r)
+        return;
+    mb_close(r);
+    while (r->depth > 0) {
+        walk_frame_t *f = &r->stack[--r->depth];
+        free_names(f->names, f->n);
+    }
+    free(r->stack);
+    free(r->paths);
+    while (r->strs) {
+        str_node_t *k = r->strs;
+        r->strs = k->next;
+        free(k);
+    }
+    free(r);
+}
