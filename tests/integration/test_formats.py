@@ -135,6 +135,10 @@ def test_formats(c):
             emls.append(dst)
         with open(c.mbox, "rb") as f:
             mbox_bytes = f.read()
+        by_mid = {e["message_id"]: e["index"] for e in c.expected}
+        if len(by_mid) != n:
+            c.bad("formats/setup", "Message-IDs of the corpus are not unique")
+            return
 
         runs = {
             "mbox": dict(paths=[c.mbox], extra=["--mbox=rd"]),
@@ -160,6 +164,18 @@ def test_formats(c):
                     if name == "stdin" and line.get("source") != "-":
                         problems.append("line %d: source %r, expected '-'"
                                         % (pos, line.get("source")))
+                elif name == "maildir" and os.path.abspath(line.get("source") or "") \
+                        == os.path.abspath(c.maildir):
+                    # the line names the maildir itself: index is the ordinal within
+                    # it, and the message is known by its (unique) Message-ID
+                    if line.get("index") != pos:
+                        problems.append("line %d has index %r (ordinal in the maildir)"
+                                        % (pos, line.get("index")))
+                    idx = by_mid.get(line.get("message_id"))
+                    if idx is None:
+                        problems.append("line %d: message_id %r is not in the corpus"
+                                        % (pos, line.get("message_id")))
+                        continue
                 else:
                     m = MAILDIR_INDEX.search(line.get("source") or "") or \
                         re.search(r"msg-(\d{6})\.eml$", line.get("source") or "")
