@@ -50,6 +50,7 @@ const dkim_tag_t *dkim_taglist_get(const dkim_taglist_t *tl, const char *name);
 /* ---- DKIM-Signature (RFC 6376 3.5) ---- */
 #define DKIM_MAX_H 512
 #define DKIM_MAX_SIG 2048 /* decoded b= bytes: a 16384-bit RSA signature */
+#define DKIM_MAX_I 320    /* decoded i=: 64-octet local-part, '@', 253-octet domain */
 
 typedef struct dkim_sig {
     /* As written (empty slice if the tag is absent): used for output. */
@@ -62,7 +63,7 @@ typedef struct dkim_sig {
     crypto_canon_t hcanon, bcanon;
     slice_t domain;         /* d=, validated as a domain name */
     slice_t selector;       /* s=, validated as a selector */
-    slice_t auid;           /* i= as written, or d= when i= is absent (print it as "@" d=) */
+    slice_t auid;           /* i= decoded, or d= when i= is absent (print it as "@" d=) */
     slice_t auid_domain;    /* the part of i= after '@' (d= when i= is absent) */
     int64_t l;              /* l=, or -1 if absent */
     int64_t t, x;           /* t= and x=, or -1 if absent */
@@ -72,6 +73,12 @@ typedef struct dkim_sig {
     size_t bhlen;
     uint8_t sig[DKIM_MAX_SIG];
     size_t siglen;
+    /*
+     * i= is dkim-quoted-printable (RFC 6376 3.5, 2.11): when it has "=XX"
+     * escapes, auid and auid_domain point into this decoded copy (so a
+     * parsed dkim_sig_t must not be copied by value); otherwise into value.
+     */
+    uint8_t auid_buf[DKIM_MAX_I];
     /*
      * Where the b= value sits in the field's value slice (offset, length):
      * the verifier hashes the field with exactly these bytes removed

@@ -182,11 +182,51 @@ static const char *check_h(slice_t h, dkim_sig_t *sig)
     return from ? NULL : "From not signed";
 }
 
+static int hexval(uint8_t c)
+{
+    if (is_digit(c))
+        return c - '0';
+    c = slice_lower_byte(c);
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/*
+ * RFC 6376 2.11 dkim-quoted-printable, as used by i= (3.5): "=XX" is the
+ * octet XX, FWS is dropped.  Lower-case hex is accepted too.  Decodes into
+ * sig->auid_buf only when there is an escape; -1 if one is malformed or
+ * the result does not fit.
+ */
+static int decode_qp_i(slice_t in, dkim_sig_t *sig, slice_t *out)
+{
+    size_t o = 0;
+
+    if (!memchr(in.p, '=', in.n)) {
+        *out = in;
+        return 0;
+    }
+    for (size_t k = 0; k < in.n; k++) {
+        uint8_t c = in.p[k];
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+            continue;
+        if (c == '=') {
+            if (in.n - k < 3 || hexval(in.p[k + 1]) < 0 || hexval(in.p[k + 2]) < 0)
+                return -1;
+            c = (uint8_t)(hexval(in.p[k + 1]) << 4 | hexval(in.p[k + 2]));
+            k += 2;
+        }
+        if (o == sizeof sig->auid_buf)
+            return -1;
+        sig->auid_buf[o++] = c;
+    }
+    *out = slice_make(sig->auid_buf, o);
+    return 0;
+}
+
 /*
  * 3.5 i=: [ Local-part ] "@" domain-name, where the domain "MUST be the same
  * as, or a subdomain of, the value of the d= tag" (compared as domain
  * names: without case).  The last '@' starts the domain, since a quoted
- * local-part may hold one.
+ * local-part may hold one.  Mail::DKIM's corpus signs with i=jlong=40messiah.edu.
  */
 static const char *check_i(slice_t i, int has_i, dkim_sig_t *sig)
 {
@@ -197,6 +237,8 @@ static const char *check_i(slice_t i, int has_i, dkim_sig_t *sig)
         sig->auid_domain = d;
         return NULL;
     }
+    if (i.n == 0 || decode_qp_i(i, sig, &i) != 0)
+        return "syntax: i=";
     size_t at = i.n;
     while (at > 0 && i.p[at - 1] != '@')
         at--;

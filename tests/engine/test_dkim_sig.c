@@ -437,6 +437,26 @@ static void auid_rules(void **state)
     assert_string_equal(parse(GOOD "; i=user@exa(mple.com"), "syntax: i=");
 }
 
+static void auid_is_dkim_quoted_printable(void **state)
+{
+    /* Mail::DKIM corpus good_qp_3 / good_qp_2 (t/corpus), i= values. */
+    assert_null(parse("v=1; a=rsa-sha256; d=messiah.edu; s=sel; h=from; bh=" BH32 "; b=" B4
+                      "; i=jlong=40messiah.edu"));
+    assert_slice(sig.i, "jlong=40messiah.edu"); /* as written, for output */
+    assert_slice(sig.auid, "jlong@messiah.edu");
+    assert_slice(sig.auid_domain, "messiah.edu");
+    assert_ptr_equal(sig.auid.p, sig.auid_buf);
+    assert_null(parse("v=1; a=rsa-sha256; d=messiah.edu; s=sel; h=from; bh=" BH32 "; b=" B4
+                      "; i=jlong@messiah=2eedu"));
+    assert_slice(sig.auid_domain, "messiah.edu");
+    assert_null(parse(GOOD "; i=a=20b@sub.\r\n example.com"));
+    assert_slice(sig.auid, "a b@sub.example.com");
+    assert_string_equal(parse(GOOD "; i=x@other=2Eexample.net"), "i= not in d= domain");
+    assert_string_equal(parse(GOOD "; i=x@example.com=4"), "syntax: i=");
+    assert_string_equal(parse(GOOD "; i=x=ZZ@example.com"), "syntax: i=");
+    assert_string_equal(parse(GOOD "; i=x@exa=00mple.com"), "syntax: i=");
+}
+
 static void body_length_zero_padded_30_digits(void **state)
 {
     assert_null(parse(GOOD "; l=000000000000000000000000008683"));
@@ -933,6 +953,7 @@ int main(void)
         cmocka_unit_test(header_list_empty_name_is_a_syntax_error),
         cmocka_unit_test(header_list_longer_than_max_is_an_error),
         cmocka_unit_test(auid_rules),
+        cmocka_unit_test(auid_is_dkim_quoted_printable),
         cmocka_unit_test(body_length_zero_padded_30_digits),
         cmocka_unit_test(body_length_beyond_int64_saturates),
         cmocka_unit_test(body_length_must_be_digits),
