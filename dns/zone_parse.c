@@ -521,7 +521,7 @@ static int rdata(parser_t *ps, const name_buf_t *owner, const type_info_t *ti,
                  uint32_t ttl, const token_t *t, size_t n)
 {
     uint8_t addr[16];
-    size_t len;
+    size_t len = 0;
     name_buf_t target;
     uint32_t pref;
     size_t line = n ? t[0].line : ps->entry_line;
