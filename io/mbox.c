@@ -169,14 +169,14 @@ static int cl2_header(slice_t w, int eof, size_t start, cl2_hdr_t *h)
 static int cl2_check_end(slice_t w, int eof, const io_peek_t *peek, uint64_t e,
                          int crlf, uint64_t *next)
 {
-    uint8_t tmp[7];
+    uint8_t tmp[8];
     const uint8_t *look;
     size_t have;
     int at_end;
 
-    if (e <= w.n && w.n - e >= sizeof(tmp)) {
+    if (e <= w.n && w.n - e >= 7) {
         look = w.p + e;
-        have = sizeof(tmp);
+        have = 7;
         at_end = 0;
     } else if (eof) {
         if (e > w.n)
@@ -185,12 +185,15 @@ static int cl2_check_end(slice_t w, int eof, const io_peek_t *peek, uint64_t e,
         have = (size_t)(w.n - e);
         at_end = 1;
     } else if (peek && peek->fn) {
-        ssize_t got = peek->fn(peek->arg, e, tmp, sizeof(tmp));
+        /* From one byte early: no byte at all means e lies past the end. */
+        ssize_t got = peek->fn(peek->arg, e - 1, tmp, sizeof(tmp));
         if (got < 0)
             return -1;
-        look = tmp;
-        have = (size_t)got;
-        at_end = have < sizeof(tmp);
+        if (got == 0)
+            return 0;
+        look = tmp + 1;
+        have = (size_t)got - 1;
+        at_end = have < sizeof(tmp) - 1;
     } else {
         return -1;
     }
@@ -239,6 +242,9 @@ static int cl2_end(slice_t w, int eof, const io_peek_t *peek, size_t start,
         }
         st->cl_known = v ? 1 : 2;
     }
+    /* A file that shrank after a peek: the window is the truth. */
+    if (st->cl_known == 1 && eof && st->cl_next > w.n)
+        st->cl_known = 2;
     if (st->cl_known != 1)
         return CUT_FALLBACK;
     c->cl = IO_CL_VALID;

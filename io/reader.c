@@ -29,7 +29,9 @@
 /* Bytes after a message the cutter may look at: "\r\nFrom " and one more. */
 #define IO_LOOKAHEAD 8
 /* Room for the From_ line before the first message while detecting. */
-#define IO_FROMLINE_SLACK ((size_t)64 << 10)
+#define IO_FROMLINE_SLACK ((size_t)1024)
+/* The first read must see "From " to tell an mbox from a message. */
+#define IO_CLASSIFY_MIN ((size_t)5)
 /* Scratch used to count the bytes of an oversized single message. */
 #define IO_SKIP_BUF ((size_t)64 << 10)
 
@@ -114,7 +116,8 @@ static int read_first(io_reader_t *r, int fd, int allow_seek, io_buf_t **bp,
                       int *seekable, int *eof)
 {
     struct stat st;
-    size_t cap = r->o.chunk_size, got;
+    size_t cap = r->o.chunk_size > IO_CLASSIFY_MIN ? r->o.chunk_size : IO_CLASSIFY_MIN;
+    size_t got;
 
     *seekable = 0;
     if (allow_seek && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {

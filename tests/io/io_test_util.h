@@ -1,0 +1,142 @@
+/*
+ * io_test_util.h - helpers shared by the io/ tests: files in a scratch
+ * directory under /tmp, and collecting the output of io_mbox_split().
+ */
+#ifndef AS_IO_TEST_UTIL_H
+#define AS_IO_TEST_UTIL_H
+
+#include <ftw.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "io.h"
+
+/* ---- collected messages ---- */
+
+typedef struct tmsg {
+    uint8_t *p; /* own copy */
+    size_t n;
+    uint64_t offset;
+} tmsg_t;
+
+typedef struct tsplit {
+    tmsg_t *m;
+    size_t n, cap;
+} tsplit_t;
+
+static inline void tsplit_cb(void *arg, slice_t msg, uint64_t offset)
+{
+    tsplit_t *t = arg;
+    if (t->n == t->cap) {
+        t->cap = t->cap ? t->cap * 2 : 16;
+        t->m = realloc(t->m, t->cap * sizeof(*t->m));
+        assert_non_null(t->m);
+    }
+    tmsg_t *x = &t->m[t->n++];
+    x->p = malloc(msg.n ? msg.n : 1);
+    assert_non_null(x->p);
+    if (msg.n)
+        memcpy(x->p, msg.p, msg.n);
+    x->n = msg.n;
+    x->offset = offset;
+}
+
+static inline void tsplit_free(tsplit_t *t)
+{
+    for (size_t i = 0; i < t->n; i++)
+        free(t->m[i].p);
+    free(t->m);
+    memset(t, 0, sizeof(*t));
+}
+
+static inline tsplit_t tsplit(const void *p, size_t n, io_mbox_fmt_t fmt)
+{
+    tsplit_t t = { 0 };
+    io_mbox_split(slice_make(p, n), fmt, tsplit_cb, &t);
+    return t;
+}
+
+/* Message i equals the C string s (byte for byte). */
+#define assert_msg(t, i, s, off)                                             \
+    do {                                                                     \
+        assert_true((i) < (t).n);                                            \
+        assert_int_equal((t).m[i].n, sizeof(s) - 1);                         \
+        assert_memory_equal((t).m[i].p, (s), sizeof(s) - 1);                 \
+        assert_int_equal((t).m[i].offset, (off));                            \
+    } while (0)
+
+/* ---- files ---- */
+
+static inline uint8_t *t_read_file(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    assert_int_equal(fseek(f, 0, SEEK_END), 0);
+    long len = ftell(f);
+    assert_true(len >= 0);
+    rewind(f);
+    uint8_t *b = malloc((size_t)len + 1);
+    assert_non_null(b);
+    assert_int_equal(fread(b, 1, (size_t)len, f), (size_t)len);
+    fclose(f);
+    *n = (size_t)len;
+    return b;
+}
+
+static inline void t_write_file(const char *path, const void *p, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    if (n)
+        assert_int_equal(fwrite(p, 1, n, f), n);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* snprintf into a static-sized buffer the caller gives. */
+static inline const char *t_path(char *buf, size_t cap, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(buf, cap, fmt, ap);
+    va_end(ap);
+    assert_true(k > 0 && (size_t)k < cap);
+    return buf;
+}
+
+static inline char *t_mkdtemp(void)
+{
+    char *d = strdup("/tmp/as-io-test-XXXXXX");
+    assert_non_null(d);
+    assert_non_null(mkdtemp(d));
+    return d;
+}
+
+static inline void t_mkdir(const char *p)
+{
+    assert_int_equal(mkdir(p, 0700), 0);
+}
+
+static inline int t_rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(p);
+}
+
+static inline void t_rmtree(char *d)
+{
+    nftw(d, t_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    free(d);
+}
+
+#endif
