@@ -53,6 +53,7 @@ typedef struct walk_frame {
 
 typedef struct mbox_src {
     int active, fd, seekable;
+    int own_fd; /* not stdin: close it at the end */
     int eof;   /* buf holds the end of the file */
     int err;   /* a read failed: report it, then stop */
     int dead;
@@ -513,13 +514,14 @@ static int mb_next(io_reader_t *r, io_msg_t *m)
     }
 }
 
-static void mb_start(io_reader_t *r, int fd, int seekable, const char *source,
-                     io_buf_t *b, int eof)
+static void mb_start(io_reader_t *r, int fd, int own_fd, int seekable,
+                     const char *source, io_buf_t *b, int eof)
 {
     mbox_src_t *s = &r->mb;
     memset(s, 0, sizeof(*s));
     s->active = 1;
     s->fd = fd;
+    s->own_fd = own_fd;
     s->seekable = seekable;
     s->source = source;
     s->buf = b;
@@ -534,7 +536,7 @@ static void mb_close(io_reader_t *r)
     if (!s->active)
         return;
     io_buf_unref(s->buf);
-    if (s->fd > 0)
+    if (s->own_fd)
         close(s->fd);
     memset(s, 0, sizeof(*s));
 }
@@ -542,8 +544,9 @@ static void mb_close(io_reader_t *r)
 /* ---- files and directories -------------------------------------------- */
 
 /*
- * An open file (or stdin): an mbox source when it starts "From " (returns
- * 0), else one message in m (returns 1).  Takes fd.
+ * An open file (or stdin, !allow_seek): an mbox source when it starts
+ * "From " (returns 0), else one message in m (returns 1).  Takes fd, except
+ * stdin, which is never closed.
  */
 static int open_stream(io_reader_t *r, int fd, int allow_seek,
                        const char *source, io_msg_t *m)
@@ -553,12 +556,12 @@ static int open_stream(io_reader_t *r, int fd, int allow_seek,
     int err = read_first(r, fd, allow_seek, &b, &seekable, &eof);
 
     if (!err && b->len >= 5 && memcmp(b->data, "From ", 5) == 0) {
-        mb_start(r, fd, seekable, source, b, eof);
+        mb_start(r, fd, allow_seek, seekable, source, b, eof);
         return 0;
     }
     if (!err)
         err = finish_single(r, fd, seekable, b, eof, m);
-    if (fd > 0)
+    if (allow_seek)
         close(fd);
     if (err)
         return fail(r, m, source, 0, err);
