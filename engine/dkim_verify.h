@@ -16,8 +16,13 @@ typedef struct eng_dkim_opts {
     unsigned max_sigs;  /* signatures verified per message; later ones get policy */
 } eng_dkim_opts_t;
 
-/* Seconds a t= may lie ahead of the clock before it counts as "in the future". */
-#define ENG_DKIM_T_SLACK 300
+/*
+ * Seconds a t= may lie ahead of the clock before it counts as "in the
+ * future".  A day: senders with a wrong time zone are common, and a
+ * signature a few hours "early" is still a real one (dkimpy allows hours
+ * too; mail-auth's 004.txt vector is 5.3 h ahead of its clock).
+ */
+#define ENG_DKIM_T_SLACK 86400
 
 typedef struct eng_dkim_res {
     /* tag values as written, for the output line (slices of the message) */
