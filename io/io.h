@@ -53,7 +53,8 @@ enum {
 };
 
 typedef struct io_msg {
-    const char *source;  /* path as given/walked ("-" for stdin); valid for the reader's life */
+    const char *source;  /* the file the message came from (a maildir message's own file;
+                            "-" for stdin); valid for the reader's life */
     uint64_t index;      /* 0-based ordinal of the message within its source */
     uint64_t offset;     /* byte offset of the message (after the From_ line) in the source */
     uint64_t size;       /* size of the message as stored in the source */

@@ -654,8 +654,13 @@ static int maildir_file(io_reader_t *r, walk_frame_t *f, const char *path,
     close(fd);
     if (err)
         return fail_path(r, m, path, err);
-    m->source = f->dir;
-    m->index = index;
+    /*
+     * A maildir message is named by its file: that is what a user opens
+     * next, and the ordinal in a listing is not stable as mail arrives.
+     */
+    const char *kept = keep(r, path);
+    m->source = kept ? kept : f->dir;
+    m->index = kept ? 0 : index;
     return 1;
 }
 
