@@ -13,107 +13,14 @@
  */
 #include "dkim_verify.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "crypto.h"
 #include "dkim.h"
-
-#define KEYSET_SLOT 0
-
-/* ---- keys parsed once per DNS answer, shared by every message ---- */
-
-typedef struct keyent {
-    dkim_keyrec_t rec;
-    crypto_key_t *key;   /* NULL if p= could not be parsed */
-    const char *key_why; /* why not */
-} keyent_t;
-
-typedef struct keyset {
-    size_t n;
-    keyent_t e[];
-} keyset_t;
-
-static void keyset_free(void *p)
-{
-    keyset_t *ks = p;
-    for (size_t i = 0; i < ks->n; i++)
-        crypto_key_free(ks->e[i].key);
-    free(ks);
-}
-
-static void parse_key(keyent_t *e)
-{
-    const dkim_keyrec_t *r = &e->rec;
-    e->key_why = "key record has no usable p=";
-    if (r->p.n == 0)
-        return;
-    size_t cap = crypto_b64_decoded_cap(r->p.n), len;
-    uint8_t *der = malloc(cap ? cap : 1);
-    if (!der)
-        return;
-    if (crypto_b64_decode(r->p, der, cap, &len) < 0)
-        e->key_why = "key data is not base64";
-    else
-        e->key = crypto_key_parse(r->k, der, len, &e->key_why);
-    free(der);
-}
-
-static keyset_t *keyset_get(dns_answer_t *a)
-{
-    keyset_t *ks = dns_answer_attached(a, KEYSET_SLOT);
-    if (ks)
-        return ks;
-    ks = calloc(1, sizeof *ks + a->nrr * sizeof(keyent_t));
-    if (!ks)
-        return NULL;
-    ks->n = a->nrr;
-    for (size_t i = 0; i < a->nrr; i++) {
-        dkim_keyrec_parse(a->rr[i].data, &ks->e[i].rec);
-        parse_key(&ks->e[i]);
-    }
-    keyset_t *won = dns_answer_attach(a, KEYSET_SLOT, ks, keyset_free);
-    if (won != ks)
-        keyset_free(ks);
-    return won;
-}
-
-/* ---- waiting for an answer in flight (synchronous until the job model) ---- */
-
-typedef struct waiter {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    int done;
-} waiter_t;
-
-static void waiter_wake(void *arg)
-{
-    waiter_t *w = arg;
-    pthread_mutex_lock(&w->mu);
-    w->done = 1;
-    pthread_cond_signal(&w->cv);
-    pthread_mutex_unlock(&w->mu);
-}
-
-static dns_answer_t *dns_get_wait(dns_t *dns, slice_t name, uint16_t type)
-{
-    for (int tries = 0; tries < 4; tries++) {
-        waiter_t w = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0 };
-        dns_answer_t *a = dns_get(dns, name, type, waiter_wake, &w);
-        if (!a) {
-            pthread_mutex_lock(&w.mu);
-            while (!w.done)
-                pthread_cond_wait(&w.cv, &w.mu);
-            pthread_mutex_unlock(&w.mu);
-            a = dns_get(dns, name, type, waiter_wake, &w);
-        }
-        if (a)
-            return a;
-    }
-    return NULL;
-}
+#include "dnswait.h"
+#include "keys.h"
 
 /* ---- body hashes, shared between signatures ---- */
 
@@ -287,7 +194,7 @@ static int run_crypto(vctx_t *v, const dkim_sig_t *sig, const eng_field_t *self,
 }
 
 static void check_record(vctx_t *v, const dkim_sig_t *sig, const eng_field_t *self,
-                         const keyent_t *e, verdict_t *vd)
+                         const eng_keyent_t *e, verdict_t *vd)
 {
     const dkim_keyrec_t *rec = &e->rec;
     int bh_ok = 0;
@@ -361,54 +268,19 @@ static void take_verdict(eng_dkim_res_t *r, const verdict_t *vd)
     }
 }
 
-/* RFC 6376 3.6.2.1: the key lives at <selector>._domainkey.<domain>. */
-static int key_name(const dkim_sig_t *sig, char *out, size_t cap)
-{
-    static const char mid[] = "._domainkey.";
-    size_t n = sig->selector.n + sizeof mid - 1 + sig->domain.n;
-    if (n >= cap)
-        return -1;
-    memcpy(out, sig->selector.p, sig->selector.n);
-    memcpy(out + sig->selector.n, mid, sizeof mid - 1);
-    memcpy(out + sig->selector.n + sizeof mid - 1, sig->domain.p, sig->domain.n);
-    out[n] = '\0';
-    return (int)n;
-}
-
 static void lookup_and_check(vctx_t *v, const dkim_sig_t *sig, const eng_field_t *self,
                              eng_dkim_res_t *r)
 {
-    char name[512];
-    int n = key_name(sig, name, sizeof name);
-    if (n < 0) {
-        r->result = ENG_PERMERROR;
-        r->reason = "key name too long";
-        return;
-    }
-    dns_answer_t *a = dns_get_wait(v->dns, slice_make(name, (size_t)n), DNS_T_TXT);
-    if (!a) {
-        r->result = ENG_TEMPERROR;
-        r->reason = "key lookup failed";
-        return;
-    }
-    if (a->status != DNS_OK || a->nrr == 0) {
-        int temp = a->status != DNS_OK && dns_status_is_temp(a->status);
-        r->result = temp ? ENG_TEMPERROR : ENG_PERMERROR;
-        if (temp) {
-            snprintf(r->reason_buf, sizeof r->reason_buf, "key lookup failed: %s",
-                     dns_status_str(a->status));
+    eng_keyfetch_t kf;
+    if (eng_key_fetch(v->dns, sig->selector, sig->domain, &kf) < 0) {
+        r->result = kf.result;
+        if (kf.reason == kf.buf) {
+            snprintf(r->reason_buf, sizeof r->reason_buf, "%s", kf.buf);
             r->reason = r->reason_buf;
         } else {
-            r->reason = "no key for signature";
+            r->reason = kf.reason;
         }
-        dns_answer_release(a);
-        return;
-    }
-    keyset_t *ks = keyset_get(a);
-    if (!ks) {
-        r->result = ENG_TEMPERROR;
-        r->reason = "out of memory";
-        dns_answer_release(a);
+        eng_keyfetch_done(&kf);
         return;
     }
     /*
@@ -416,9 +288,9 @@ static void lookup_and_check(vctx_t *v, const dkim_sig_t *sig, const eng_field_t
      * the best verdict wins (the first on ties).
      */
     verdict_t best = { .result = ENG_PERMERROR }, vd;
-    for (size_t i = 0; i < ks->n; i++) {
+    for (size_t i = 0; i < kf.ks->n; i++) {
         memset(&vd, 0, sizeof vd);
-        check_record(v, sig, self, &ks->e[i], &vd);
+        check_record(v, sig, self, &kf.ks->e[i], &vd);
         if (i == 0 || rank(vd.result) < rank(best.result)) {
             best = vd;
             if (vd.reason == vd.buf)
@@ -426,7 +298,7 @@ static void lookup_and_check(vctx_t *v, const dkim_sig_t *sig, const eng_field_t
         }
     }
     take_verdict(r, &best);
-    dns_answer_release(a);
+    eng_keyfetch_done(&kf);
 }
 
 static void names_as_written(const dkim_sig_t *sig, eng_dkim_res_t *r)

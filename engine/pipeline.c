@@ -174,8 +174,17 @@ static int run_with(const eng_config_t *cfg, run_t *r, FILE *out)
         lines = 0; /* what reached the file is unknown: claim nothing */
     }
     double secs = now_seconds() - t0;
-    if (cfg->summary)
+    if (cfg->summary) {
+        dns_stats_t ds;
         eng_tally_print(&r->tally, secs);
+        dns_get_stats(r->dns, &ds);
+        fprintf(stderr, "  DNS queries %llu, cache hits %llu, coalesced waits %llu, "
+                        "NXDOMAIN %llu, NODATA %llu, timeouts %llu, SERVFAIL %llu\n",
+                (unsigned long long)ds.queries, (unsigned long long)ds.hits,
+                (unsigned long long)ds.coalesced, (unsigned long long)ds.nxdomain,
+                (unsigned long long)ds.nodata, (unsigned long long)ds.timeouts,
+                (unsigned long long)ds.servfails);
+    }
     fprintf(stderr, "authsweep: %llu messages in, %llu lines out, %.2f s\n",
             (unsigned long long)in, (unsigned long long)lines, secs);
     size_t failures = io_reader_failures(rd);
