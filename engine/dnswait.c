@@ -2,6 +2,7 @@
  * dnswait.c - wait for an answer in flight (see dnswait.h for why).
  */
 #include "dnswait.h"
+#include "lookup.h"
 
 #include <pthread.h>
 
@@ -40,4 +41,11 @@ dns_answer_t *eng_dns_get_wait(dns_t *dns, slice_t name, uint16_t type)
         pthread_mutex_unlock(&w.mu);
     }
     return dns_get(dns, name, type, NULL, NULL);
+}
+
+dns_answer_t *eng_lookup_wait(void *dns, slice_t name, uint16_t type, int *pending)
+{
+    dns_answer_t *a = eng_dns_get_wait(dns, name, type);
+    *pending = 0;
+    return a;
 }
