@@ -10,7 +10,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dmarc.h"
 #include "engine.h"
+#include "envelope.h"
 
 static const char usage[] =
     "usage: authsweep [OPTIONS] PATH...\n"
@@ -20,12 +22,20 @@ static const char usage[] =
     "  -o, --output FILE          write JSONL to FILE (default stdout)\n"
     "  -j, --jobs N               worker threads (default: all cores)\n"
     "      --dns=zone:FILE        answer DNS from a zone file (offline)\n"
-    "      --checks=LIST          checkers to run (default all); this version: dkim\n"
+    "      --checks=LIST          dkim,spf,dmarc,arc (default: all this build has)\n"
     "      --now=EPOCH|message-date  clock for x= and t= (default: now)\n"
     "      --legacy               accept rsa-sha1 and 512..1023-bit RSA keys\n"
     "      --max-signatures=N     DKIM signatures verified per message (default 50)\n"
     "      --mbox=o|rd|cl2        mbox variant (default: detected per file)\n"
     "      --summary              aggregate table on stderr at the end\n"
+    "      --border-hop=N         SPF: the Nth Received from the top is the border's (1)\n"
+    "      --border-by=REGEX      SPF: the first Received whose 'by' part matches\n"
+    "      --ip=IP --helo=NAME --mailfrom=ADDR   SPF: override the archive's envelope\n"
+    "                             (--mailfrom= empty: null sender, HELO is checked)\n"
+    "      --spf-receiver=NAME    SPF: the %{r} macro (default 'unknown')\n"
+    "      --dmarc=9989|7489|both DMARC policy discovery (default 9989)\n"
+    "      --psl=FILE             public suffix list for --dmarc=7489 (default Debian's)\n"
+    "      --authserv-id=ID       ours in auth_results; whose A-R is 'recorded'\n"
     "  -h, --help                 this text\n"
     "  -V, --version              print the version\n"
     "\n"
@@ -33,7 +43,9 @@ static const char usage[] =
     "2 an input could not be read (the others are processed), 3 output failed.\n";
 
 enum {
-    OPT_DNS = 256, OPT_CHECKS, OPT_NOW, OPT_LEGACY, OPT_SUMMARY, OPT_MBOX, OPT_MAXSIG
+    OPT_DNS = 256, OPT_CHECKS, OPT_NOW, OPT_LEGACY, OPT_SUMMARY, OPT_MBOX, OPT_MAXSIG,
+    OPT_HOP, OPT_BY, OPT_IP, OPT_HELO, OPT_MAILFROM, OPT_RECEIVER, OPT_DMARC, OPT_PSL,
+    OPT_AUTHSERV
 };
 
 static int bad(const char *what, const char *arg)
@@ -55,28 +67,90 @@ static int parse_uint(const char *s, unsigned long long max, unsigned long long 
     return 0;
 }
 
-/* --checks: only dkim exists in this version; the rest come with their issues. */
+/* --checks: a checker this build lacks is refused, not silently skipped. */
 static int parse_checks(const char *arg, unsigned *out)
 {
+    static const struct { const char *name; unsigned bit; } names[] = {
+        { "dkim", ENG_CHECK_DKIM }, { "spf", ENG_CHECK_SPF },
+        { "dmarc", ENG_CHECK_DMARC }, { "arc", ENG_CHECK_ARC },
+    };
     char buf[256];
     if (strlen(arg) >= sizeof buf)
         return bad("--checks: list too long", arg);
     strcpy(buf, arg);
     *out = 0;
     for (char *save, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        if (strcmp(t, "dkim") == 0) {
-            *out |= ENG_CHECK_DKIM;
-        } else if (!strcmp(t, "spf") || !strcmp(t, "dmarc") || !strcmp(t, "arc")) {
-            fprintf(stderr, "authsweep: --checks: %s is not implemented in this "
-                            "version yet (only dkim)\n", t);
-            return ENG_EXIT_USAGE;
-        } else {
+        size_t k = 0;
+        while (k < 4 && strcmp(t, names[k].name) != 0)
+            k++;
+        if (k == 4)
             return bad("--checks: unknown checker", t);
+        if (!(eng_checks_available() & names[k].bit)) {
+            fprintf(stderr, "authsweep: --checks: %s is not implemented in this "
+                            "build yet\n", t);
+            return ENG_EXIT_USAGE;
         }
+        *out |= names[k].bit;
     }
     if (!*out)
         return bad("--checks: empty list", arg);
     return 0;
+}
+
+static int parse_dmarc(const char *arg, int *mode)
+{
+    if (!strcmp(arg, "9989"))
+        *mode = DMARC_9989;
+    else if (!strcmp(arg, "7489"))
+        *mode = DMARC_7489;
+    else if (!strcmp(arg, "both"))
+        *mode = DMARC_BOTH;
+    else
+        return bad("--dmarc must be 9989, 7489 or both", arg);
+    return 0;
+}
+
+/* The SPF and DMARC options. */
+static int parse_policy_option(int c, const char *arg, eng_config_t *cfg)
+{
+    unsigned long long v;
+    int af;
+    uint8_t ip[16];
+    switch (c) {
+    case OPT_HOP:
+        if (parse_uint(arg, 1000, &v) < 0 || v == 0)
+            return bad("--border-hop must be a number from 1", arg);
+        cfg->env.border_hop = (unsigned)v;
+        return 0;
+    case OPT_BY:
+        cfg->env.border_by = arg;
+        return 0;
+    case OPT_IP:
+        if (eng_parse_ip(slice_cstr(arg), &af, ip) < 0)
+            return bad("--ip must be an IPv4 or IPv6 address", arg);
+        cfg->env.ip = arg;
+        return 0;
+    case OPT_HELO:
+        cfg->env.helo = arg;
+        return 0;
+    case OPT_MAILFROM:
+        cfg->env.mailfrom = arg;
+        return 0;
+    case OPT_RECEIVER:
+        cfg->env.receiver = arg;
+        return 0;
+    case OPT_DMARC:
+        return parse_dmarc(arg, &cfg->dmarc_mode);
+    case OPT_PSL:
+        cfg->psl_file = arg;
+        return 0;
+    case OPT_AUTHSERV:
+        cfg->authserv_id = arg;
+        return 0;
+    default:
+        fputs("Try 'authsweep --help'.\n", stderr);
+        return ENG_EXIT_USAGE;
+    }
 }
 
 static int parse_mbox(const char *arg, io_mbox_fmt_t *out)
@@ -132,8 +206,7 @@ static int parse_option(int c, const char *arg, eng_config_t *cfg)
         cfg->max_sigs = (unsigned)v;
         return 0;
     default:
-        fputs("Try 'authsweep --help'.\n", stderr);
-        return ENG_EXIT_USAGE;
+        return parse_policy_option(c, arg, cfg);
     }
 }
 
@@ -149,6 +222,15 @@ int main(int argc, char **argv)
         { "summary", no_argument, NULL, OPT_SUMMARY },
         { "mbox", required_argument, NULL, OPT_MBOX },
         { "max-signatures", required_argument, NULL, OPT_MAXSIG },
+        { "border-hop", required_argument, NULL, OPT_HOP },
+        { "border-by", required_argument, NULL, OPT_BY },
+        { "ip", required_argument, NULL, OPT_IP },
+        { "helo", required_argument, NULL, OPT_HELO },
+        { "mailfrom", required_argument, NULL, OPT_MAILFROM },
+        { "spf-receiver", required_argument, NULL, OPT_RECEIVER },
+        { "dmarc", required_argument, NULL, OPT_DMARC },
+        { "psl", required_argument, NULL, OPT_PSL },
+        { "authserv-id", required_argument, NULL, OPT_AUTHSERV },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
@@ -156,7 +238,8 @@ int main(int argc, char **argv)
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     eng_config_t cfg = {
         .jobs = cores > 0 ? (unsigned)cores : 1,
-        .checks = ENG_CHECK_DKIM,
+        .checks = eng_checks_available(),
+        .dmarc_mode = DMARC_9989,
         .now = (int64_t)time(NULL),
         .max_sigs = 50,
         .max_fields = 10000,

@@ -10,7 +10,23 @@
 
 #include "io.h"
 
-enum { ENG_CHECK_DKIM = 1u << 0 };
+enum {
+    ENG_CHECK_DKIM = 1u << 0,
+    ENG_CHECK_SPF = 1u << 1,
+    ENG_CHECK_DMARC = 1u << 2,
+    ENG_CHECK_ARC = 1u << 3,
+    ENG_CHECK_ALL = 0xF
+};
+
+/* Where the SMTP envelope of an archived message is taken from (SPF). */
+typedef struct eng_envelope_opts {
+    unsigned border_hop;     /* the Nth Received from the top (1-based); default 1 */
+    const char *border_by;   /* or: the first Received whose "by" part matches (ERE, no case) */
+    const char *ip;          /* overrides: --ip, --helo, --mailfrom (NULL: from the archive) */
+    const char *helo;
+    const char *mailfrom;    /* "" is the null sender: the HELO identity is checked */
+    const char *receiver;    /* SPF %{r}; NULL: "unknown" */
+} eng_envelope_opts_t;
 
 #define ENG_SCHEMA_VERSION 1
 
@@ -28,10 +44,17 @@ typedef struct eng_config {
     size_t max_fields;      /* header fields per message */
     int summary;            /* aggregate table on stderr */
     io_opts_t io;
+    eng_envelope_opts_t env;
+    int dmarc_mode;         /* dmarc_mode_t: 9989, 7489 or both */
+    const char *psl_file;   /* public suffix list for RFC 7489 (NULL: Debian's) */
+    const char *authserv_id;/* ours in auth_results, and whose A-R is "recorded" */
 } eng_config_t;
 
 /* Exit codes (README): */
 enum { ENG_EXIT_OK = 0, ENG_EXIT_USAGE = 1, ENG_EXIT_INPUT = 2, ENG_EXIT_OUTPUT = 3 };
+
+/* ENG_CHECK_* this build has (a checker lands with its issue). */
+unsigned eng_checks_available(void);
 
 /* Run to the end.  Returns an ENG_EXIT_* code; diagnostics go to stderr. */
 int eng_run(const eng_config_t *cfg);

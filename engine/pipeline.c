@@ -3,7 +3,9 @@
  *
  *   main thread:  io_reader_next() -> slot in the window (input order)
  *   workers (-j): claim the oldest unclaimed slot -> eng_report_message():
- *                 parse headers, DKIM (DNS via the cache, crypto) -> JSON line
+ *                 parse headers -> eng_checks_run(): DKIM, SPF (envelope
+ *                 from Return-Path/Received), DMARC, ARC, recorded A-R
+ *                 (DNS via the cache, crypto/) -> JSON line
  *   main thread:  write finished slots strictly in input order (the window
  *                 is the reorder buffer) -> release the message's buffer
  *
@@ -20,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "checks.h"
 #include "dns.h"
 #include "report.h"
 
@@ -33,7 +36,7 @@ typedef struct slot {
 
 typedef struct run {
     const eng_config_t *cfg;
-    dns_t *dns;
+    eng_ctx_t ctx;
     eng_tally_t tally;
     slot_t *slots;
     size_t window;
@@ -57,7 +60,7 @@ static void *worker(void *arg)
         s->state = SLOT_BUSY;
         pthread_mutex_unlock(&r->mu);
 
-        eng_report_message(r->cfg, r->dns, &s->msg, &r->tally, &s->line);
+        eng_report_message(&r->ctx, &s->msg, &r->tally, &s->line);
 
         pthread_mutex_lock(&r->mu);
         s->state = SLOT_DONE;
@@ -177,7 +180,7 @@ static int run_with(const eng_config_t *cfg, run_t *r, FILE *out)
     if (cfg->summary) {
         dns_stats_t ds;
         eng_tally_print(&r->tally, secs);
-        dns_get_stats(r->dns, &ds);
+        dns_get_stats(r->ctx.dns, &ds);
         fprintf(stderr, "  DNS queries %llu, cache hits %llu, coalesced waits %llu, "
                         "NXDOMAIN %llu, NODATA %llu, timeouts %llu, SERVFAIL %llu\n",
                 (unsigned long long)ds.queries, (unsigned long long)ds.hits,
@@ -194,20 +197,64 @@ static int run_with(const eng_config_t *cfg, run_t *r, FILE *out)
     return failures ? ENG_EXIT_INPUT : ENG_EXIT_OK;
 }
 
-int eng_run(const eng_config_t *cfg)
+/* What every checker shares: DNS, the PSL, the compiled --border-by. */
+static int ctx_open(const eng_config_t *cfg, eng_ctx_t *ctx, regex_t *re)
 {
     char err[512];
-    dns_t *dns = dns_open(cfg->dns_spec, NULL, err, sizeof err);
-    if (!dns) {
+    memset(ctx, 0, sizeof *ctx);
+    ctx->cfg = cfg;
+    ctx->dns = dns_open(cfg->dns_spec, NULL, err, sizeof err);
+    if (!ctx->dns) {
         fprintf(stderr, "authsweep: --dns=%s: %s\n", cfg->dns_spec, err);
-        return ENG_EXIT_USAGE;
+        return -1;
     }
+    if (cfg->env.border_by) {
+        int rc = regcomp(re, cfg->env.border_by, REG_EXTENDED | REG_ICASE | REG_NOSUB);
+        if (rc != 0) {
+            regerror(rc, re, err, sizeof err);
+            fprintf(stderr, "authsweep: --border-by: %s\n", err);
+            dns_close(ctx->dns);
+            return -1;
+        }
+        ctx->border_by = re;
+    }
+#ifdef AS_HAVE_DMARC
+    if (cfg->checks & ENG_CHECK_DMARC) {
+        ctx->psl = dmarc_psl_open(cfg->psl_file, err, sizeof err);
+        if (!ctx->psl) {
+            fprintf(stderr, "authsweep: public suffix list: %s\n", err);
+            if (ctx->border_by)
+                regfree(re);
+            dns_close(ctx->dns);
+            return -1;
+        }
+    }
+#endif
+    return 0;
+}
+
+static void ctx_close(eng_ctx_t *ctx)
+{
+#ifdef AS_HAVE_DMARC
+    if (ctx->psl)
+        dmarc_psl_close(ctx->psl);
+#endif
+    if (ctx->border_by)
+        regfree(ctx->border_by);
+    dns_close(ctx->dns);
+}
+
+int eng_run(const eng_config_t *cfg)
+{
+    regex_t re;
+    run_t r = { .cfg = cfg };
+    if (ctx_open(cfg, &r.ctx, &re) < 0)
+        return ENG_EXIT_USAGE;
     FILE *out = open_output(cfg->output);
     if (!out) {
-        dns_close(dns);
+        ctx_close(&r.ctx);
         return ENG_EXIT_OUTPUT;
     }
-    run_t r = { .cfg = cfg, .dns = dns };
     r.window = (size_t)cfg->jobs * 64;
     r.slots = calloc(r.window, sizeof *r.slots);
     pthread_mutex_init(&r.mu, NULL);
@@ -228,6 +275,6 @@ int eng_run(const eng_config_t *cfg)
         fprintf(stderr, "authsweep: closing output: %s\n", strerror(errno));
         rc = ENG_EXIT_OUTPUT;
     }
-    dns_close(dns);
+    ctx_close(&r.ctx);
     return rc;
 }

@@ -2,7 +2,8 @@
  * report.c - one message in, one JSON line out (schema version 1).
  *
  * Key order is fixed by the schema: v, source, index, offset, size,
- * message_id, from_domain, dkim, error.  A checker left out with --checks is
+ * message_id, from_domain, dkim, spf, dmarc, arc, auth_results, recorded,
+ * error.  A checker left out with --checks is
  * absent from the line.
  */
 #include "report.h"
@@ -129,15 +130,229 @@ static int64_t message_clock(const eng_config_t *cfg, const eng_msg_t *m)
     return t >= 0 ? (int64_t)t : cfg->now;
 }
 
-void eng_report_message(const eng_config_t *cfg, dns_t *dns, const io_msg_t *msg,
-                        eng_tally_t *tally, eng_buf_t *line)
+static void put_cstr_or_null(eng_buf_t *line, const char *key, const char *v)
 {
-    eng_msg_t m;
-    int parsed = 0, truncated = 0;
-    const char *error = NULL;
-    eng_dkim_res_t *res = NULL;
-    size_t nres = 0;
+    eng_json_key(line, key, 0);
+    eng_json_cstr(line, v && v[0] ? v : NULL);
+}
 
+static void put_bool(eng_buf_t *line, const char *key, int v)
+{
+    eng_json_key(line, key, 0);
+    eng_buf_puts(line, v ? "true" : "false");
+}
+
+static void put_spf(eng_buf_t *line, const eng_verdicts_t *v)
+{
+    const eng_envelope_t *e = &v->env;
+    eng_json_key(line, "spf", 0);
+    eng_buf_put(line, "{", 1);
+    eng_json_key(line, "result", 1);
+    eng_json_cstr(line, eng_result_str(v->spf.result));
+    put_cstr_or_null(line, "ip", e->have_ip ? e->ip_text : NULL);
+    eng_json_key(line, "mailfrom", 0);
+    eng_json_cstr(line, e->have_mailfrom ? e->mailfrom : NULL); /* "" is <> */
+    put_cstr_or_null(line, "helo", e->have_helo ? e->helo : NULL);
+    put_cstr_or_null(line, "reason", v->spf.result == ENG_PASS ? NULL : v->spf.reason);
+    put_cstr_or_null(line, "explanation", v->spf.has_explanation ? v->spf.explanation : NULL);
+    eng_buf_put(line, "}", 1);
+}
+
+static void put_dmarc_fields(eng_buf_t *line, const dmarc_result_t *d)
+{
+    eng_json_key(line, "result", 1);
+    eng_json_cstr(line, eng_result_str(d->result));
+    put_cstr_or_null(line, "from_domain", d->from_domain);
+    put_cstr_or_null(line, "org_domain", d->org_domain);
+    put_cstr_or_null(line, "policy", d->policy);
+    put_cstr_or_null(line, "p", d->p);
+    put_cstr_or_null(line, "sp", d->sp);
+    eng_json_key(line, "pct", 0);
+    if (d->pct >= 0)
+        eng_json_int(line, d->pct);
+    else
+        eng_json_null(line);
+    put_bool(line, "dkim_aligned", d->dkim_aligned);
+    put_bool(line, "spf_aligned", d->spf_aligned);
+    put_cstr_or_null(line, "np", d->np);
+    eng_json_key(line, "psd", 0);
+    if (d->psd >= 0)
+        eng_buf_puts(line, d->psd ? "true" : "false");
+    else
+        eng_json_null(line);
+    put_cstr_or_null(line, "record_domain", d->record_domain);
+    put_cstr_or_null(line, "reason", d->reason);
+}
+
+static int dmarc_differs(const dmarc_result_t *a, const dmarc_result_t *b)
+{
+    return a->result != b->result || strcmp(a->policy, b->policy) != 0 ||
+           strcmp(a->org_domain, b->org_domain) != 0 ||
+           strcmp(a->record_domain, b->record_domain) != 0;
+}
+
+/*
+ * The RFC 9989 verdict leads; with --dmarc=7489 the RFC 7489 one does.
+ * With --dmarc=both the 7489 verdict is added as "rfc7489" where it differs.
+ */
+static void put_dmarc(eng_buf_t *line, const eng_config_t *cfg, const eng_verdicts_t *v)
+{
+    int mode = cfg->dmarc_mode;
+    const dmarc_result_t *lead = mode == DMARC_7489 ? &v->dmarc7489 : &v->dmarc9989;
+    eng_json_key(line, "dmarc", 0);
+    eng_buf_put(line, "{", 1);
+    put_dmarc_fields(line, lead);
+    if (mode == DMARC_BOTH && dmarc_differs(&v->dmarc9989, &v->dmarc7489)) {
+        eng_json_key(line, "rfc7489", 0);
+        eng_buf_put(line, "{", 1);
+        put_dmarc_fields(line, &v->dmarc7489);
+        eng_buf_put(line, "}", 1);
+    }
+    eng_buf_put(line, "}", 1);
+}
+
+static void put_uint_or_null(eng_buf_t *line, const char *key, unsigned v)
+{
+    eng_json_key(line, key, 0);
+    if (v)
+        eng_json_int(line, v);
+    else
+        eng_json_null(line);
+}
+
+static void put_arc(eng_buf_t *line, const eng_verdicts_t *v)
+{
+    const arc_result_t *a = &v->arc;
+    eng_json_key(line, "arc", 0);
+    eng_buf_put(line, "{", 1);
+    eng_json_key(line, "result", 1);
+    eng_json_cstr(line, eng_result_str(a->result));
+    eng_json_key(line, "instances", 0);
+    eng_json_int(line, a->instances);
+    put_uint_or_null(line, "failed", a->failed);
+    put_uint_or_null(line, "oldest_pass", a->oldest_pass);
+    put_cstr_or_null(line, "reason", a->result == ENG_PASS ? NULL : a->reason);
+    eng_buf_put(line, "}", 1);
+}
+
+/* RFC 8601 resinfo: "; method=result [reason="..."] ptype.prop=value ..." */
+static void ar_method(eng_buf_t *ar, const char *method, eng_result_t r, const char *reason)
+{
+    eng_buf_printf(ar, "; %s=%s", method, eng_result_str(r));
+    if (reason && reason[0]) {
+        eng_buf_puts(ar, " reason=");
+        eng_authres_value(ar, slice_cstr(reason));
+    }
+}
+
+static void ar_prop(eng_buf_t *ar, const char *prop, slice_t v)
+{
+    if (v.n == 0)
+        return;
+    eng_buf_printf(ar, " %s=", prop);
+    eng_authres_value(ar, v);
+}
+
+static void ar_dkim(eng_buf_t *ar, const eng_verdicts_t *v)
+{
+    if (v->ndkim == 0)
+        ar_method(ar, "dkim", ENG_NONE, NULL);
+    for (size_t i = 0; i < v->ndkim; i++) {
+        const eng_dkim_res_t *r = &v->dkim[i];
+        char b[9] = { 0 };
+        size_t n = 0;
+        for (size_t k = 0; k < r->b.n && n < 8; k++)
+            if (!slice_is_wsp(r->b.p[k]) && r->b.p[k] != '\r' && r->b.p[k] != '\n')
+                b[n++] = (char)r->b.p[k];
+        ar_method(ar, "dkim", r->result, r->reason);
+        ar_prop(ar, "header.d", slice_trim(r->d));
+        ar_prop(ar, "header.s", slice_trim(r->s));
+        ar_prop(ar, "header.b", slice_make(b, n));
+    }
+}
+
+/* auth_results: a whole RFC 8601 Authentication-Results value. */
+static void put_auth_results(eng_buf_t *line, const eng_config_t *cfg, const eng_verdicts_t *v)
+{
+    eng_buf_t ar = { 0 };
+    eng_authres_value(&ar, slice_cstr(cfg->authserv_id ? cfg->authserv_id : "authsweep"));
+    if (cfg->checks & ENG_CHECK_DKIM)
+        ar_dkim(&ar, v);
+    if (v->spf_run && (cfg->checks & ENG_CHECK_SPF)) {
+        ar_method(&ar, "spf", v->spf.result, v->spf.result == ENG_PASS ? NULL : v->spf.reason);
+        if (v->env.have_mailfrom && v->env.mailfrom[0])
+            ar_prop(&ar, "smtp.mailfrom", slice_cstr(v->env.mailfrom));
+        else if (v->env.have_helo)
+            ar_prop(&ar, "smtp.helo", slice_cstr(v->env.helo));
+    }
+    if (v->dmarc_run) {
+        const dmarc_result_t *d = cfg->dmarc_mode == DMARC_7489 ? &v->dmarc7489 : &v->dmarc9989;
+        ar_method(&ar, "dmarc", d->result, NULL);
+        ar_prop(&ar, "header.from", slice_cstr(d->from_domain));
+    }
+    if (v->arc_run)
+        ar_method(&ar, "arc", v->arc.result, NULL);
+    eng_json_key(line, "auth_results", 0);
+    eng_json_str(line, slice_make(ar.p, ar.n));
+    if (ar.oom)
+        line->oom = 1;
+    eng_buf_free(&ar);
+}
+
+static void put_recorded(eng_buf_t *line, const eng_verdicts_t *v)
+{
+    const eng_recorded_t *r = &v->recorded;
+    eng_json_key(line, "recorded", 0);
+    if (!r->found) {
+        eng_json_null(line);
+        return;
+    }
+    eng_buf_put(line, "{", 1);
+    eng_json_key(line, "dkim", 1);
+    eng_json_cstr(line, r->dkim[0] ? r->dkim : NULL);
+    put_cstr_or_null(line, "spf", r->spf);
+    put_cstr_or_null(line, "dmarc", r->dmarc);
+    put_cstr_or_null(line, "arc", r->arc);
+    eng_buf_put(line, "}", 1);
+}
+
+static void put_checks(eng_buf_t *line, const eng_config_t *cfg, const eng_verdicts_t *v,
+                       int ran)
+{
+    unsigned c = cfg->checks;
+    if (c & ENG_CHECK_DKIM)
+        put_dkim(line, v->dkim, v->ndkim);
+    if (!ran) { /* the message could not be read: checkers present, as null */
+        if (c & ENG_CHECK_SPF)
+            eng_json_key(line, "spf", 0), eng_json_null(line);
+        if (c & ENG_CHECK_DMARC)
+            eng_json_key(line, "dmarc", 0), eng_json_null(line);
+        if (c & ENG_CHECK_ARC)
+            eng_json_key(line, "arc", 0), eng_json_null(line);
+        eng_json_key(line, "auth_results", 0), eng_json_null(line);
+        eng_json_key(line, "recorded", 0), eng_json_null(line);
+        return;
+    }
+    if ((c & ENG_CHECK_SPF) && v->spf_run)
+        put_spf(line, v);
+    if ((c & ENG_CHECK_DMARC) && v->dmarc_run)
+        put_dmarc(line, cfg, v);
+    if ((c & ENG_CHECK_ARC) && v->arc_run)
+        put_arc(line, v);
+    put_auth_results(line, cfg, v);
+    put_recorded(line, v);
+}
+
+void eng_report_message(const eng_ctx_t *ctx, const io_msg_t *msg, eng_tally_t *tally,
+                        eng_buf_t *line)
+{
+    const eng_config_t *cfg = ctx->cfg;
+    eng_msg_t m;
+    eng_verdicts_t v;
+    int parsed = 0, ran = 0, truncated = 0;
+    const char *error = NULL;
+
+    memset(&v, 0, sizeof v);
     atomic_fetch_add(&tally->messages, 1);
     atomic_fetch_add(&tally->bytes, msg->size);
     if (msg->err) {
@@ -150,12 +365,11 @@ void eng_report_message(const eng_config_t *cfg, dns_t *dns, const io_msg_t *msg
             error = "message larger than the size limit; verified on its first bytes only";
         else if (truncated)
             error = "too many header fields; only the first ones were read";
-        if (cfg->checks & ENG_CHECK_DKIM) {
-            eng_dkim_opts_t o = { message_clock(cfg, &m), cfg->legacy, cfg->max_sigs };
-            if (eng_dkim_verify(&m, dns, &o, &res, &nres) < 0)
-                error = "out of memory";
-            tally_sigs(tally, res, nres);
-        }
+        if (eng_checks_run(ctx, &m, message_clock(cfg, &m), &v) < 0)
+            error = "out of memory";
+        else
+            ran = 1;
+        tally_sigs(tally, v.dkim, v.ndkim);
     }
     if (error)
         atomic_fetch_add(&tally->errors, 1);
@@ -167,13 +381,12 @@ void eng_report_message(const eng_config_t *cfg, dns_t *dns, const io_msg_t *msg
                    (unsigned long long)msg->index, (unsigned long long)msg->offset,
                    (unsigned long long)msg->size);
     put_header_info(line, parsed ? &m : NULL);
-    if (cfg->checks & ENG_CHECK_DKIM)
-        put_dkim(line, res, nres);
+    put_checks(line, cfg, &v, ran);
     eng_json_key(line, "error", 0);
     eng_json_cstr(line, error);
     eng_buf_put(line, "}\n", 2);
 
-    free(res);
+    eng_verdicts_free(&v);
     if (parsed)
         eng_msg_free(&m);
 }

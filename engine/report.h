@@ -6,6 +6,7 @@
 
 #include <stdatomic.h>
 
+#include "checks.h"
 #include "dkim_verify.h"
 #include "dns.h"
 #include "engine.h"
@@ -22,8 +23,8 @@ typedef struct eng_tally {
  * Verify one message and append its line (with the final "\n") to line.
  * Never fails: problems with the message go in its "error" field.
  */
-void eng_report_message(const eng_config_t *cfg, dns_t *dns, const io_msg_t *msg,
-                        eng_tally_t *tally, eng_buf_t *line);
+void eng_report_message(const eng_ctx_t *ctx, const io_msg_t *msg, eng_tally_t *tally,
+                        eng_buf_t *line);
 
 void eng_tally_print(const eng_tally_t *t, double seconds);
 

@@ -56,7 +56,10 @@ def test_usage_errors(b):
     cases = [
         ("no input", [zone], "no input"),
         ("unknown option", [zone, "--frobnicate", mbox], "unrecognized"),
-        ("spf not yet", [zone, "--checks=dkim,spf", mbox], "spf is not implemented"),
+        ("empty checks", [zone, "--checks=,", mbox], "empty list"),
+        ("bad ip", [zone, "--ip=300.1.1.1", mbox], "--ip"),
+        ("bad dmarc mode", [zone, "--dmarc=2020", mbox], "--dmarc"),
+        ("bad border regex", [zone, "--border-by=(", mbox], "--border-by"),
         ("unknown checker", [zone, "--checks=dkim,xyz", mbox], "unknown checker"),
         ("jobs zero", [zone, "-j0", mbox], "--jobs"),
         ("bad now", [zone, "--now=yesterday", mbox], "--now"),

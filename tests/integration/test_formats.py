@@ -25,7 +25,7 @@ import sys
 import tempfile
 
 LINE_KEYS = ["v", "source", "index", "offset", "size", "message_id",
-             "from_domain", "dkim", "error"]
+             "from_domain", "dkim", "auth_results", "recorded", "error"]
 SIG_KEYS = ["d", "s", "i", "a", "c", "b", "key_bits", "result", "crypto", "reason"]
 MAILDIR_INDEX = re.compile(r"\.M(\d{6})P")
 
