@@ -108,10 +108,12 @@ static int helo_in_comment(slice_t v, char *helo, size_t cap)
 
 int eng_received_from(slice_t v, char *helo, size_t cap, int *af, uint8_t ip[16])
 {
-    /* RFC 5321 4.4: "from" Extended-Domain, then "by" ... */
-    size_t from = find_word(v, 0, "from");
+    /* RFC 5321 4.4: the stamp starts with "from" Extended-Domain, then "by" */
+    size_t from = 0;
     helo[0] = '\0';
-    if (from == v.n)
+    while (from < v.n && (slice_is_wsp(v.p[from]) || v.p[from] == '\r' || v.p[from] == '\n'))
+        from++;
+    if (find_word(v, from, "from") != from)
         return 0;
     size_t by = find_word(v, from + 4, "by");
     slice_t clause = slice_make(v.p + from + 4, by - from - 4);
