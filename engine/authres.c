@@ -16,17 +16,7 @@ static size_t skip_cfws(slice_t v, size_t i)
         }
         if (c != '(')
             break;
-        int depth = 0;
-        for (; i < v.n; i++) {
-            if (v.p[i] == '\\')
-                i++;
-            else if (v.p[i] == '(')
-                depth++;
-            else if (v.p[i] == ')' && --depth == 0) {
-                i++;
-                break;
-            }
-        }
+        i = eng_skip_comment(v, i);
     }
     return i;
 }

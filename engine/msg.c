@@ -117,11 +117,7 @@ const eng_field_t *eng_msg_find(const eng_msg_t *m, const char *name)
     return NULL;
 }
 
-/*
- * Skip an RFC 5322 comment "( ... )" starting at p[i] == '(' (nested,
- * with quoted-pairs); returns the index after it.
- */
-static size_t skip_comment(slice_t v, size_t i)
+size_t eng_skip_comment(slice_t v, size_t i)
 {
     int depth = 0;
     for (; i < v.n; i++) {
@@ -178,7 +174,7 @@ size_t eng_from_domain(slice_t v, char *out, size_t cap)
         if (c == '"') {
             inq = 1;
         } else if (c == '(') {
-            i = skip_comment(v, i) - 1;
+            i = eng_skip_comment(v, i) - 1;
         } else if (c == '<') {
             lt = i;
             at = (size_t)-1;
@@ -217,7 +213,7 @@ static void skip_cfws(slice_t v, size_t *i)
         if (slice_is_wsp(c) || c == '\r' || c == '\n' || c == ',')
             (*i)++;
         else if (c == '(')
-            *i = skip_comment(v, *i);
+            *i = eng_skip_comment(v, *i);
         else
             break;
     }

@@ -45,6 +45,12 @@ const eng_field_t *eng_msg_find(const eng_msg_t *m, const char *name);
  */
 size_t eng_from_domain(slice_t from_value, char *out, size_t cap);
 
+/*
+ * Skip an RFC 5322 comment "( ... )" starting at v.p[i] == '(' (nested,
+ * with quoted-pairs); returns the index after it, at most v.n.
+ */
+size_t eng_skip_comment(slice_t v, size_t i);
+
 /* RFC 5322 3.3 date-time to seconds since the epoch; -1 if unparsable. */
 long long eng_parse_date(slice_t value);
 
