@@ -9,18 +9,26 @@
  * asks again cannot deadlock.
  *
  * Expiry: the zone backend's answers never expire within a run (output must
- * be deterministic); entry_expired() is the hook where TTL expiry (with
- * min/max clamps) will go when the live backend arrives.
+ * be deterministic).  A live backend's answers live for their TTL clamped to
+ * [min_ttl, max_ttl] (negative ones too: RFC 2308 5 gives their TTL), and
+ * temporary failures for FAILURE_TTL seconds (RFC 2308 7.1: at most five
+ * minutes).  An expired entry goes back to PENDING and is asked again; it
+ * keeps its old answer until the new one lands, for dns_record_write.
+ * Callers woken by a delivery must ask again (dns.h); the entry's `grace`
+ * counts them so that a TTL of 0 cannot expire the answer under their feet
+ * and send them round again.
  */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "dns_internal.h"
 
 #define DEFAULT_SHARDS 64u
 #define MAX_SHARDS 65536u
 #define INITIAL_BUCKETS 16u
+#define FAILURE_TTL 30u
 
 typedef enum { ENTRY_PENDING, ENTRY_READY } entry_state_t;
 
@@ -35,7 +43,9 @@ struct dns_entry {
     uint16_t type;
     entry_state_t state;
     unsigned shard;
-    dns_answer_t *answer; /* READY: the cache's reference */
+    dns_answer_t *answer; /* the cache's reference: READY, or an expired one */
+    uint64_t expires_ms;  /* CLOCK_MONOTONIC; backends with expiry only */
+    size_t grace;         /* woken callers yet to ask again */
     waiter_t *waiters;    /* PENDING: callers to wake */
     size_t nwaiters, capwaiters;
     size_t namelen;
@@ -56,6 +66,7 @@ struct dns {
     unsigned nshards; /* power of two */
     unsigned shard_shift;
     shard_t *shards;
+    uint32_t min_ttl, max_ttl;
 };
 
 static unsigned shards_wanted(const dns_opts_t *opts)
@@ -98,6 +109,10 @@ dns_t *dns_open_backend(const struct dns_backend *be, const dns_opts_t *opts)
     if (!d)
         goto fail;
     d->be = *be;
+    d->min_ttl = opts ? opts->min_ttl : 0;
+    d->max_ttl = opts && opts->max_ttl ? opts->max_ttl : DNS_DEFAULT_MAX_TTL;
+    if (d->min_ttl > d->max_ttl)
+        d->min_ttl = d->max_ttl;
     d->nshards = n;
     d->shard_shift = 64;
     for (unsigned k = n; k > 1; k >>= 1)
@@ -212,11 +227,50 @@ static int entry_add_waiter(struct dns_entry *e, dns_wake_fn wake, void *arg)
     return 0;
 }
 
-/* Hook for TTL expiry (live backend); zone answers live for the run. */
-static int entry_expired(const struct dns_entry *e)
+static uint64_t now_ms(void)
 {
-    (void)e;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static uint64_t lifetime_ms(const dns_t *d, const dns_answer_t *a)
+{
+    uint32_t t = a->ttl;
+    if (dns_status_is_temp(a->status))
+        return FAILURE_TTL * 1000ull;
+    if (t < d->min_ttl)
+        t = d->min_ttl;
+    if (t > d->max_ttl)
+        t = d->max_ttl;
+    return (uint64_t)t * 1000u;
+}
+
+/* A READY entry may serve a caller: not expired, or owed to a woken one. */
+static int entry_fresh(const dns_t *d, struct dns_entry *e)
+{
+    if (!d->be.expires || now_ms() < e->expires_ms)
+        return 1;
+    if (e->grace) {
+        e->grace--;
+        return 1;
+    }
     return 0;
+}
+
+/* Insert a new PENDING entry; NULL if out of memory.  Under the lock. */
+static struct dns_entry *entry_insert(dns_t *d, shard_t *s, uint64_t hash,
+                                      slice_t name, uint16_t type)
+{
+    struct dns_entry *e = entry_new(hash, name, type, (unsigned)(s - d->shards));
+    if (!e)
+        return NULL;
+    size_t b = hash & (s->nbuckets - 1);
+    e->next = s->buckets[b];
+    s->buckets[b] = e;
+    s->count++;
+    shard_grow(s);
+    return e;
 }
 
 dns_answer_t *dns_get(dns_t *d, slice_t name, uint16_t type, dns_wake_fn wake,
@@ -229,30 +283,27 @@ dns_answer_t *dns_get(dns_t *d, slice_t name, uint16_t type, dns_wake_fn wake,
 
     pthread_mutex_lock(&s->lock);
     struct dns_entry *e = bucket_find(s, hash, name, type);
-    if (e && e->state == ENTRY_READY && !entry_expired(e)) {
+    if (e && e->state == ENTRY_READY && entry_fresh(d, e)) {
         s->stats.hits++;
         a = e->answer;
         dns_answer_ref(a);
         pthread_mutex_unlock(&s->lock);
         return a;
     }
-    if (e) {
+    if (e && e->state == ENTRY_PENDING) {
         s->stats.coalesced++;
         int rc = entry_add_waiter(e, wake, arg);
         pthread_mutex_unlock(&s->lock);
         return rc == 0 ? NULL : dns_answer_oom(name, type);
     }
-    e = entry_new(hash, name, type, (unsigned)(s - d->shards));
+    if (!e)
+        e = entry_insert(d, s, hash, name, type);
     if (!e) {
         pthread_mutex_unlock(&s->lock);
         return dns_answer_oom(name, type);
     }
-    size_t b = hash & (s->nbuckets - 1);
-    e->next = s->buckets[b];
-    s->buckets[b] = e;
-    s->count++;
+    e->state = ENTRY_PENDING; /* new, or expired: ask (again) */
     s->stats.queries++;
-    shard_grow(s);
     pthread_mutex_unlock(&s->lock);
 
     d->be.query(d->be.impl, d, e, slice_make(e->name, e->namelen), type);
@@ -279,6 +330,8 @@ static void count_status(dns_stats_t *st, dns_status_t status)
     case DNS_NODATA: st->nodata++; break;
     case DNS_TIMEOUT: st->timeouts++; break;
     case DNS_SERVFAIL: st->servfails++; break;
+    case DNS_REFUSED: st->refused++; break;
+    case DNS_BROKEN: st->broken++; break;
     default: break;
     }
 }
@@ -296,14 +349,19 @@ void dns_deliver(dns_t *d, struct dns_entry *e, dns_answer_t *a_own)
         dns_answer_release(a_own);
         return;
     }
+    dns_answer_t *old = e->answer; /* an expired answer being replaced */
     e->state = ENTRY_READY;
     e->answer = a_own;
+    if (d->be.expires)
+        e->expires_ms = now_ms() + lifetime_ms(d, a_own);
     count_status(&s->stats, a_own->status);
     waiter_t *w = e->waiters;
     size_t n = e->nwaiters;
+    e->grace = n;
     e->waiters = NULL;
     e->nwaiters = e->capwaiters = 0;
     pthread_mutex_unlock(&s->lock);
+    dns_answer_release(old);
 
     for (size_t i = 0; i < n; i++)
         w[i].wake(w[i].arg);
@@ -323,6 +381,21 @@ void dns_get_stats(dns_t *d, dns_stats_t *out)
         out->nodata += s->stats.nodata;
         out->timeouts += s->stats.timeouts;
         out->servfails += s->stats.servfails;
+        out->refused += s->stats.refused;
+        out->broken += s->stats.broken;
+        pthread_mutex_unlock(&s->lock);
+    }
+}
+
+void dns_cache_each(dns_t *d, void (*fn)(void *arg, dns_answer_t *a), void *arg)
+{
+    for (unsigned i = 0; i < d->nshards; i++) {
+        shard_t *s = &d->shards[i];
+        pthread_mutex_lock(&s->lock);
+        for (size_t b = 0; b < s->nbuckets; b++)
+            for (struct dns_entry *e = s->buckets[b]; e; e = e->next)
+                if (e->answer)
+                    fn(arg, e->answer);
         pthread_mutex_unlock(&s->lock);
     }
 }

@@ -14,8 +14,22 @@
  *              TXT with several quoted strings and \X / \DDD escapes, A,
  *              AAAA, MX, PTR, CNAME).  Names absent from the file are
  *              NXDOMAIN; a name present without the asked type is NODATA.
- *              authsweep extension for tests: a record of pseudo-type TIMEOUT
- *              or SERVFAIL (no data) makes every query at that name fail so.
+ *              authsweep extension: a record of pseudo-type TIMEOUT,
+ *              SERVFAIL, REFUSED or BROKEN makes queries at that name fail
+ *              so: every query with no data, or only queries of one type
+ *              with a type mnemonic as data ("x.example. 0 IN TIMEOUT TXT").
+ *   live       c-ares, servers from /etc/resolv.conf.
+ *   live:IP[:PORT], live:[IPv6]:PORT, live:IPv6   one server (port 53 by
+ *              default).  EDNS0 (1232-byte UDP payload, DNS Flag Day 2020),
+ *              TCP when an answer is truncated, CNAME chains followed.  One
+ *              thread of its own drives the queries; at most `inflight` are on
+ *              the wire, the rest wait in a FIFO.  Positive answers live for
+ *              their TTL (clamped to [min_ttl, max_ttl]), negative ones for
+ *              the SOA's negative TTL (RFC 2308 5), failures for 30 seconds
+ *              (RFC 2308 7 allows up to five minutes); an expired entry is
+ *              asked again.  Zone answers never expire within a run.
+ *
+ * Recording (dns_record_write) works over any backend: see below.
  */
 #ifndef AS_DNS_H
 #define AS_DNS_H
@@ -73,11 +87,22 @@ typedef struct dns_answer {
 typedef struct dns dns_t;
 
 typedef struct dns_opts {
-    unsigned shards;   /* cache shards (power of two); 0 = default (64) */
+    unsigned shards;      /* cache shards (power of two); 0 = default (64) */
+    /* live backend only; 0 means the default */
+    unsigned timeout_ms;  /* per try (c-ares doubles it per round); 2000 */
+    unsigned tries;       /* attempts per query; 2 */
+    unsigned inflight;    /* queries on the wire at once; 64 */
+    uint32_t min_ttl;     /* clamp of positive and negative TTLs; 0 */
+    uint32_t max_ttl;     /* 0 = default 86400 */
 } dns_opts_t;
 
+#define DNS_DEFAULT_TIMEOUT_MS 2000u
+#define DNS_DEFAULT_TRIES 2u
+#define DNS_DEFAULT_INFLIGHT 64u
+#define DNS_DEFAULT_MAX_TTL 86400u
+
 /*
- * Open a resolver from a spec ("zone:FILE").  On failure returns NULL and
+ * Open a resolver from a spec ("zone:FILE", "live", "live:IP[:PORT]").  On failure returns NULL and
  * writes a one-line reason (with file:line for zone syntax errors) to err.
  */
 dns_t *dns_open(const char *spec, const dns_opts_t *opts, char *err, size_t errlen);
@@ -115,7 +140,28 @@ typedef struct dns_stats {
     uint64_t hits;       /* answered from the cache */
     uint64_t coalesced;  /* waited on a query already in flight */
     uint64_t nxdomain, nodata, timeouts, servfails;
+    uint64_t refused, broken;
 } dns_stats_t;
 void dns_get_stats(dns_t *d, dns_stats_t *out);
+
+/*
+ * Write every (name, type) answer the cache holds (the latest answer of
+ * each, negative ones included) as a zone file that "zone:FILE" replays to
+ * the same statuses and records.  Call after the run, before dns_close; from
+ * one thread, with no query outstanding that matters.  Deterministic: lines
+ * are sorted by name bytes, then type, records in the order of the answer.
+ *   OK        the records, at the asked name (CNAMEs followed are flattened)
+ *   NXDOMAIN  the name is absent (a comment line says so)
+ *   NODATA    "NAME TTL IN TYPE65534 \# 0": an RFC 3597 record of a
+ *             private-use type that makes the name exist and is never served
+ *   TIMEOUT, SERVFAIL, REFUSED, BROKEN   the pseudo-type with the asked type
+ *             as data ("NAME 0 IN TIMEOUT TXT")
+ * TXT bytes outside printable ASCII, '"' and '\' are written \DDD, and
+ * each record is cut into strings of at most 255 bytes.  An NXDOMAIN at a
+ * name that other answers make exist replays as NODATA (a snapshot taken
+ * over time can disagree with itself; both are "no record").  Returns 0, or
+ * -1 with a reason in err.
+ */
+int dns_record_write(dns_t *d, const char *path, char *err, size_t errlen);
 
 #endif

@@ -15,6 +15,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "dns.h"
 #include "slice.h"
@@ -24,10 +25,20 @@ struct dns_entry;
 /* Pseudo-types of the zone file's failure-injection extension, from the
  * private-use range (RFC 6895 3.1); never sent on the wire. */
 enum {
+    DNS_T_SOA = 6,
     DNS_T_SPF = 99,
     DNS_T_PSEUDO_TIMEOUT = 65280,
-    DNS_T_PSEUDO_SERVFAIL = 65281
+    DNS_T_PSEUDO_SERVFAIL = 65281,
+    DNS_T_PSEUDO_REFUSED = 65282,
+    DNS_T_PSEUDO_BROKEN = 65283,
+    /* --dns-record's NODATA marker: "TYPE65534 \# 0" (RFC 3597 3); the
+     * zone parser makes the name exist and serves nothing for it. */
+    DNS_T_PSEUDO_NODATA = 65534
 };
+
+/* A flat name (labels joined by '.', no trailing dot) is at most 253 bytes
+ * (RFC 1035 3.1: 255 octets in wire form). */
+#define DNS_FLAT_MAX 253
 
 struct dns_backend {
     void *impl;
@@ -37,6 +48,9 @@ struct dns_backend {
                   uint16_t type);
     /* Stop (no deliveries after it returns) and free impl. */
     void (*destroy)(void *impl);
+    /* Answers expire after their TTL (live DNS).  0: they live for the
+     * run, so a replayed run cannot depend on timing (zone file). */
+    int expires;
 };
 
 /* Hand the answer (and its one reference) to the cache, wake waiters. */
@@ -66,6 +80,44 @@ void dns_hash_key_init(uint64_t key[2]);
 
 /* name without one trailing dot ("a.b." and "a.b" are one key). */
 slice_t dns_name_trim_dot(slice_t name);
+
+/* Every READY answer in the cache, in no particular order (record.c). */
+void dns_cache_each(dns_t *d, void (*fn)(void *arg, dns_answer_t *a), void *arg);
+
+/*
+ * record.c: write answers as a zone file (see dns_record_write in dns.h).
+ * Sorts a[] in place; returns 0, or -1 if writing failed.
+ */
+int dns_record_write_answers(FILE *f, dns_answer_t **a, size_t n);
+
+/* --- DNS messages (wire.c): RFC 1035 4.1, RFC 2308, RFC 6604 --- */
+
+typedef struct dns_wire_q {
+    slice_t asked;         /* the name the answer is for (the cache key) */
+    slice_t qname;         /* the name this response answers: asked, or the
+                              target of an alias met in an earlier response */
+    uint16_t qtype;
+    uint32_t ttl_cap;      /* smallest TTL of the aliases met so far */
+    uint32_t neg_default;  /* negative TTL when the response has no SOA */
+} dns_wire_q_t;
+
+/*
+ * Turn a response into an answer for (asked, qtype).  Total over any bytes:
+ * a response that cannot be read is a BROKEN answer.  Returns a new answer
+ * (one reference); or NULL with *follow_len > 0 when the response ends at an
+ * alias whose target it does not answer (an authoritative server's CNAME out
+ * of its zone): ask follow next, with *ttl_cap lowered to the chain's
+ * smallest TTL.  NULL with *follow_len == 0: out of memory.
+ */
+dns_answer_t *dns_wire_answer(const dns_wire_q_t *q, slice_t msg,
+                              uint8_t follow[DNS_FLAT_MAX + 1], size_t *follow_len,
+                              uint32_t *ttl_cap);
+
+/* --- the live backend (live.c) --- */
+
+/* spec: what follows "live" ("" or ":IP[:PORT]"). */
+int dns_live_backend(const char *spec, const dns_opts_t *opts,
+                     struct dns_backend *out, char *err, size_t errlen);
 
 /* --- zone file (zone.c, zone_parse.c) --- */
 

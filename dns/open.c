@@ -1,8 +1,8 @@
 /*
  * open.c - choose a backend from the --dns spec and put the cache in front.
  *
- * A new backend (live DNS through c-ares) adds a branch here and a file of
- * its own; callers of dns.h do not change.
+ * A new backend adds a branch here and a file of its own (zone.c, live.c);
+ * callers of dns.h do not change.
  */
 #include <stdio.h>
 #include <string.h>
@@ -35,11 +35,16 @@ dns_t *dns_open(const char *spec, const dns_opts_t *opts, char *err, size_t errl
         return d;
     }
     if (spec_is(spec, "live")) {
-        snprintf(err, errlen, "live DNS is not available yet; use --dns=zone:FILE");
-        return NULL;
+        struct dns_backend be;
+        if (dns_live_backend(spec + 4, opts, &be, err, errlen) != 0)
+            return NULL;
+        dns_t *d = dns_open_backend(&be, opts);
+        if (!d)
+            snprintf(err, errlen, "out of memory");
+        return d;
     }
     int n = (int)strcspn(spec, ":");
-    snprintf(err, errlen, "unknown DNS backend '%.*s' (this build supports zone:FILE)",
+    snprintf(err, errlen, "unknown DNS backend '%.*s' (expected zone:FILE or live)",
              n > 64 ? 64 : n, spec);
     return NULL;
 }

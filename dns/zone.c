@@ -221,15 +221,35 @@ oom:
     return -1;
 }
 
-/* The pseudo-record that makes every query at n fail, if any (the first in
- * file order wins). */
-static const zrr_t *name_failure(const zname_t *n)
+static int is_pseudo(uint16_t t)
 {
-    for (size_t i = 0; i < n->nrr; i++)
-        if (n->rr[i].type == DNS_T_PSEUDO_TIMEOUT ||
-            n->rr[i].type == DNS_T_PSEUDO_SERVFAIL)
-            return &n->rr[i];
+    return t == DNS_T_PSEUDO_TIMEOUT || t == DNS_T_PSEUDO_SERVFAIL ||
+           t == DNS_T_PSEUDO_REFUSED || t == DNS_T_PSEUDO_BROKEN;
+}
+
+/* The pseudo-record that makes a query of type at n fail, if any: one with
+ * no data fails every type, one with a 2-byte type code only that type
+ * (the first in file order wins). */
+static const zrr_t *name_failure(const zname_t *n, uint16_t type)
+{
+    for (size_t i = 0; i < n->nrr; i++) {
+        const zrr_t *r = &n->rr[i];
+        if (is_pseudo(r->type) &&
+            (r->len == 0 ||
+             (r->len == 2 && (uint16_t)(r->data[0] << 8 | r->data[1]) == type)))
+            return r;
+    }
     return NULL;
+}
+
+static dns_status_t pseudo_status(uint16_t t)
+{
+    switch (t) {
+    case DNS_T_PSEUDO_TIMEOUT: return DNS_TIMEOUT;
+    case DNS_T_PSEUDO_SERVFAIL: return DNS_SERVFAIL;
+    case DNS_T_PSEUDO_REFUSED: return DNS_REFUSED;
+    default: return DNS_BROKEN;
+    }
 }
 
 static dns_answer_t *answer_status(slice_t name, uint16_t type,
@@ -272,12 +292,9 @@ dns_answer_t *dns_zone_answer(const dns_zone_t *z, slice_t name, uint16_t type)
         const zname_t *n = zone_find(z, cur);
         if (!n)
             return answer_status(asked, type, DNS_NXDOMAIN, z->negative_ttl);
-        const zrr_t *fail = name_failure(n);
+        const zrr_t *fail = name_failure(n, type);
         if (fail)
-            return answer_status(asked, type,
-                                 fail->type == DNS_T_PSEUDO_TIMEOUT ? DNS_TIMEOUT
-                                                                    : DNS_SERVFAIL,
-                                 0);
+            return answer_status(asked, type, pseudo_status(fail->type), 0);
         const zrr_t *cname = type == DNS_T_CNAME ? NULL
                                                  : name_first_of(n, DNS_T_CNAME);
         if (!cname) {
@@ -309,7 +326,7 @@ static void zone_destroy(void *impl)
 
 struct dns_backend dns_zone_backend_own(dns_zone_t *z)
 {
-    return (struct dns_backend){ z, zone_query, zone_destroy };
+    return (struct dns_backend){ z, zone_query, zone_destroy, 0 };
 }
 
 /* --- loading --- */

@@ -9,9 +9,10 @@
  * Accepted: $ORIGIN, $TTL, ';' comments, '( )' across lines, '@', relative
  * names, owner omitted (line starts with a blank), TTL and class in either
  * order and optional, \X and \DDD escapes, quoted and unquoted TXT strings.
- * Served types: A, AAAA, CNAME, PTR, MX, TXT, SPF and the TIMEOUT / SERVFAIL
- * pseudo-types; other standard types (SOA, NS, ...) are checked for syntax
- * and ignored, since real zone files carry them.
+ * Served types: A, AAAA, CNAME, PTR, MX, TXT, SPF and the TIMEOUT /
+ * SERVFAIL / REFUSED / BROKEN pseudo-types (data: nothing, or the one type
+ * they fail); other types (SOA, NS, TYPEnnn, ...) are checked for syntax and
+ * ignored, since real zone files carry them, but make their name exist.
  */
 #include <arpa/inet.h>
 #include <stdarg.h>
@@ -85,6 +86,8 @@ static const type_info_t types[] = {
     { "SPF", DNS_T_SPF, RD_TXT },
     { "TIMEOUT", DNS_T_PSEUDO_TIMEOUT, RD_PSEUDO },
     { "SERVFAIL", DNS_T_PSEUDO_SERVFAIL, RD_PSEUDO },
+    { "REFUSED", DNS_T_PSEUDO_REFUSED, RD_PSEUDO },
+    { "BROKEN", DNS_T_PSEUDO_BROKEN, RD_PSEUDO },
     { "NS", 2, RD_IGNORE }, { "MD", 3, RD_IGNORE }, { "MF", 4, RD_IGNORE },
     { "SOA", 6, RD_IGNORE }, { "MB", 7, RD_IGNORE }, { "MG", 8, RD_IGNORE },
     { "MR", 9, RD_IGNORE }, { "NULL", 10, RD_IGNORE }, { "WKS", 11, RD_IGNORE },
@@ -517,6 +520,27 @@ static int add(parser_t *ps, const name_buf_t *owner, uint16_t type,
     return 0;
 }
 
+/* authsweep's failure injection: no data fails every type at the name; one
+ * type (mnemonic or TYPEnnn) fails only that type, stored as its 2-byte
+ * code (what --dns-record writes for a failure of one query). */
+static int rdata_pseudo(parser_t *ps, const name_buf_t *owner, const type_info_t *ti,
+                        const token_t *t, size_t n, size_t line)
+{
+    if (n == 0)
+        return add(ps, owner, ti->code, 0, 0, SLICE_NULL);
+    const type_info_t *which = n == 1 ? find_type(&t[0]) : NULL;
+    uint32_t code;
+    if (which)
+        code = which->code;
+    else if (n != 1 || t[0].kind != TOK_WORD || t[0].raw.n <= 4 ||
+             !slice_eq_cstr_nocase(slice_sub(t[0].raw, 0, 4), "TYPE") ||
+             parse_uint(&(token_t){ TOK_WORD, slice_sub(t[0].raw, 4, t[0].raw.n), 0 },
+                        65535, &code) != 0)
+        return fail_at(ps, line, "%s takes no data or one record type", ti->name);
+    uint8_t b[2] = { (uint8_t)(code >> 8), (uint8_t)code };
+    return add(ps, owner, ti->code, 0, 0, slice_make(b, 2));
+}
+
 static int rdata(parser_t *ps, const name_buf_t *owner, const type_info_t *ti,
                  uint32_t ttl, const token_t *t, size_t n)
 {
@@ -552,9 +576,7 @@ static int rdata(parser_t *ps, const name_buf_t *owner, const type_info_t *ti,
             return -1;
         return add(ps, owner, ti->code, 0, ttl, slice_make(ps->txt, len));
     case RD_PSEUDO:
-        if (n != 0)
-            return fail_at(ps, line, "%s takes no data", ti->name);
-        return add(ps, owner, ti->code, 0, 0, SLICE_NULL);
+        return rdata_pseudo(ps, owner, ti, t, n, line);
     case RD_IGNORE:
         /* The name exists: other types there are NODATA, not NXDOMAIN. */
         if (dns_zone_touch(ps->z, slice_make(owner->b, owner->n)) != 0)

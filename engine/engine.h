@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dns.h"
 #include "io.h"
 
 enum {
@@ -35,7 +36,9 @@ typedef struct eng_config {
     size_t npaths;
     const char *output;     /* NULL or "-": stdout */
     unsigned jobs;          /* worker threads, >= 1 */
-    const char *dns_spec;   /* "zone:FILE" */
+    const char *dns_spec;   /* "zone:FILE", "live", "live:IP[:PORT]" */
+    dns_opts_t dns;         /* --dns-timeout, --dns-tries, --dns-inflight, TTL clamps */
+    const char *dns_record; /* --dns-record FILE: the run's answers as a zone file */
     unsigned checks;        /* ENG_CHECK_* */
     int64_t now;            /* clock for x= / t= */
     int now_from_date;      /* use each message's Date (falls back to now) */

@@ -203,7 +203,7 @@ static int ctx_open(const eng_config_t *cfg, eng_ctx_t *ctx, regex_t *re)
     char err[512];
     memset(ctx, 0, sizeof *ctx);
     ctx->cfg = cfg;
-    ctx->dns = dns_open(cfg->dns_spec, NULL, err, sizeof err);
+    ctx->dns = dns_open(cfg->dns_spec, &cfg->dns, err, sizeof err);
     if (!ctx->dns) {
         fprintf(stderr, "authsweep: --dns=%s: %s\n", cfg->dns_spec, err);
         return -1;
@@ -273,6 +273,11 @@ int eng_run(const eng_config_t *cfg)
     pthread_mutex_destroy(&r.mu);
     if (out != stdout && fclose(out) != 0 && rc == ENG_EXIT_OK) {
         fprintf(stderr, "authsweep: closing output: %s\n", strerror(errno));
+        rc = ENG_EXIT_OUTPUT;
+    }
+    char err[512];
+    if (cfg->dns_record && dns_record_write(r.ctx.dns, cfg->dns_record, err, sizeof err)) {
+        fprintf(stderr, "authsweep: --dns-record: %s\n", err);
         rc = ENG_EXIT_OUTPUT;
     }
     ctx_close(&r.ctx);

@@ -57,8 +57,8 @@ static void manual_destroy(void *impl)
 
 static dns_t *open_manual(manual_t *m, unsigned shards)
 {
-    struct dns_backend be = { m, manual_query, manual_destroy };
-    dns_opts_t o = { shards };
+    struct dns_backend be = { m, manual_query, manual_destroy, 0 };
+    dns_opts_t o = { .shards = shards };
     dns_t *d = dns_open_backend(&be, &o);
     assert_non_null(d);
     return d;
@@ -418,8 +418,8 @@ static void hammer_from_eight_threads_counts_add_up(void **state)
     pthread_mutex_init(&b->mu, NULL);
     pthread_cond_init(&b->cv, NULL);
     pthread_create(&b->thr, NULL, async_main, b);
-    struct dns_backend be = { b, async_query, async_destroy };
-    dns_opts_t o = { 16 };
+    struct dns_backend be = { b, async_query, async_destroy, 0 };
+    dns_opts_t o = { .shards = 16 };
     dns_t *d = dns_open_backend(&be, &o);
     assert_non_null(d);
     atomic_store(&hammer_errors, 0);

@@ -383,7 +383,7 @@ static void syntax_errors_name_file_and_line(void **state)
                        "t.zone:1: MX needs a preference (0-65535) and a name");
     assert_parse_error("a. CNAME b.\na. CNAME c.\n",
                        "t.zone:2: a second, different CNAME at this name");
-    assert_parse_error("a. TIMEOUT now\n", "t.zone:1: TIMEOUT takes no data");
+    assert_parse_error("a. TIMEOUT now\n", "t.zone:1: TIMEOUT takes no data or one record type");
     assert_parse_error("a. TYPE16 \\# 2 0161\n", "t.zone:1: write TXT, not TYPE16");
     assert_parse_error("a. PTR \"quoted.\"\n", "t.zone:1: a domain name cannot be quoted");
     assert_parse_error("a. TXT x\\", "t.zone:1: '\\' at end of file");
@@ -534,12 +534,22 @@ static void zone_backend_answers_synchronously_without_waking(void **state)
 static void open_reports_bad_specs(void **state)
 {
     char err[256];
-    assert_null(dns_open("live", NULL, err, sizeof err));
-    assert_string_equal(err, "live DNS is not available yet; use --dns=zone:FILE");
-    assert_null(dns_open("live:192.0.2.1", NULL, err, sizeof err));
-    assert_string_equal(err, "live DNS is not available yet; use --dns=zone:FILE");
+    static const char live_usage[] =
+        "expected live, live:IP, live:IP:PORT or live:[IPv6]:PORT";
+    assert_null(dns_open("live:", NULL, err, sizeof err));
+    assert_string_equal(err, live_usage);
+    assert_null(dns_open("live:example.org", NULL, err, sizeof err));
+    assert_string_equal(err, live_usage);
+    assert_null(dns_open("live:192.0.2.1:0", NULL, err, sizeof err));
+    assert_string_equal(err, live_usage);
+    assert_null(dns_open("live:192.0.2.1:65536", NULL, err, sizeof err));
+    assert_string_equal(err, live_usage);
+    assert_null(dns_open("live:[::1]x", NULL, err, sizeof err));
+    assert_string_equal(err, live_usage);
+    assert_null(dns_open("livex", NULL, err, sizeof err));
+    assert_string_equal(err, "unknown DNS backend 'livex' (expected zone:FILE or live)");
     assert_null(dns_open("bind:x", NULL, err, sizeof err));
-    assert_string_equal(err, "unknown DNS backend 'bind' (this build supports zone:FILE)");
+    assert_string_equal(err, "unknown DNS backend 'bind' (expected zone:FILE or live)");
     assert_null(dns_open("zone:", NULL, err, sizeof err));
     assert_string_equal(err, "--dns=zone:FILE needs a file name");
     assert_null(dns_open("zone:/nonexistent/x.zone", NULL, err, sizeof err));
