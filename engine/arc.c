@@ -199,8 +199,8 @@ static const char *clock_refused(const actx_t *a, const arc_sig_t *s)
 }
 
 /* One key record: NULL if the signature verifies with it, else why not. */
-static const char *try_key(actx_t *a, const arc_sig_t *s, const eng_keyent_t *e,
-                           const uint8_t *digest, size_t dlen, char *buf, size_t cap)
+static const char *try_key(const arc_sig_t *s, const eng_keyent_t *e, const uint8_t *digest,
+                           size_t dlen, char *buf, size_t cap)
 {
     const dkim_keyrec_t *rec = &e->rec;
 
@@ -219,7 +219,6 @@ static const char *try_key(actx_t *a, const arc_sig_t *s, const eng_keyent_t *e,
         snprintf(buf, cap, "key too short: %u bits", bits);
         return buf;
     }
-    (void)a;
     if (crypto_verify(e->key, s->hash, digest, dlen, slice_make(s->sig, s->siglen)) != 1)
         return "signature did not verify";
     return NULL;
@@ -239,7 +238,7 @@ static int check_keys(actx_t *a, const arc_sig_t *s, const uint8_t *digest, size
     }
     /* RFC 6376 6.1.2: with several records, any that verifies will do */
     for (size_t i = 0; i < kf.ks->n; i++) {
-        const char *why = try_key(a, s, &kf.ks->e[i], digest, dlen, buf, sizeof buf);
+        const char *why = try_key(s, &kf.ks->e[i], digest, dlen, buf, sizeof buf);
         if (!why) {
             eng_keyfetch_done(&kf);
             return V_PASS;
