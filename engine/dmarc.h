@@ -30,6 +30,8 @@ typedef struct dmarc_result {
     char p[16], sp[16], np[16]; /* tags as found ("" if absent) */
     int pct;                  /* 7489 pct= (100 when absent), reported not sampled; -1 for 9989 */
     int psd;                  /* 9989 psd=y (1), n (0), absent (-1) */
+    int testing;              /* 9989 t=y (1), t=n (0), absent (-1); policy is still
+                                 the one published (reported, not applied) */
     int adkim_strict, aspf_strict;
     int dkim_aligned, spf_aligned;
     char reason[256];         /* for people: "no DMARC record", "From header absent", ... */

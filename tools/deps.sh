@@ -8,6 +8,8 @@ pkgs=(
   libssl-dev liburing-dev libc-ares-dev       # OpenSSL 3, io_uring, c-ares
   libmimalloc-dev libpsl-dev publicsuffix     # allocator, DMARC org domains
   libcmocka-dev python3 python3-yaml          # unit tests, conformance runners
+  nsd                                         # authoritative DNS for the live-DNS tests
+  hyperfine                                   # bench/
 )
 missing=()
 for p in "${pkgs[@]}"; do
