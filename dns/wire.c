@@ -64,7 +64,7 @@ static uint32_t ttl_sane(uint32_t ttl)
  * leaving *off after it in the record.  RFC 1035 4.1.4: a pointer (top bits
  * 11) continues the name elsewhere; 01 and 10 are reserved (RFC 6891 drops
  * the extended label types).  -1 if the name runs off the end, loops, or is
- * longer than 255 octets.
+ * longer than 255 octets, or has a dot inside a label.
  */
 static int read_name(const reader_t *m, size_t *off, uint8_t out[DNS_FLAT_MAX + 1],
                      size_t *outlen)
@@ -96,8 +96,14 @@ static int read_name(const reader_t *m, size_t *off, uint8_t out[DNS_FLAT_MAX + 
             return -1;
         if (n)
             out[n++] = '.';
-        for (size_t i = 0; i < len; i++)
+        for (size_t i = 0; i < len; i++) {
+            /* A flat name cannot hold a dot inside a label (RFC 4343 2.1
+             * allows one): such a name could not be told apart from
+             * another, so the response is not used. */
+            if (m->p[pos + 1 + i] == '.')
+                return -1;
             out[n++] = slice_lower_byte(m->p[pos + 1 + i]);
+        }
         pos += (size_t)len + 1;
     }
     /* wire <= 255 keeps the flat form within 253 bytes */
@@ -213,6 +219,16 @@ static dns_answer_t *status_answer(const dns_wire_q_t *q, dns_status_t st,
     return dns_answer_new(q->asked, q->qtype, st, NULL, 0, ttl);
 }
 
+/* RFC 2181 5: an RRset holds no duplicate records (the zone file keeps
+ * one of each too, so a recording replays the same set). */
+static int is_duplicate(const dns_rr_t *rr, size_t k)
+{
+    for (size_t i = 0; i < k; i++)
+        if (rr[i].pref == rr[k].pref && slice_eq(rr[i].data, rr[k].data))
+            return 1;
+    return 0;
+}
+
 /* The records of qtype at name, decoded, as the answer. */
 static dns_answer_t *records_answer(const dns_wire_q_t *q, const reader_t *m,
                                     const rr_ref_t *an, size_t nan, slice_t name,
@@ -238,9 +254,11 @@ static dns_answer_t *records_answer(const dns_wire_q_t *q, const reader_t *m,
             a = status_answer(q, DNS_BROKEN, 0);
             goto out;
         }
-        bytes += rr[k].data.n;
         if (an[i].ttl < ttl)
             ttl = an[i].ttl;
+        if (is_duplicate(rr, k))
+            continue;
+        bytes += rr[k].data.n;
         k++;
     }
     a = dns_answer_new(q->asked, q->qtype, DNS_OK, rr, k, ttl);

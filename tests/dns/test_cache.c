@@ -466,9 +466,62 @@ static void hammer_from_eight_threads_counts_add_up(void **state)
     free(b);
 }
 
+/* An answer whose TTL is 0, for the expiry cases. */
+static void deliver_ttl0(manual_t *m)
+{
+    dns_rr_t rr = { DNS_T_TXT, 0, 0, SLICE_LIT("v") };
+    dns_deliver(m->d, m->last, dns_answer_new(SLICE_LIT("e.example"), DNS_T_TXT,
+                                              DNS_OK, &rr, 1, 0));
+}
+
+static void expired_answers_are_asked_again_but_woken_callers_get_theirs(void **state)
+{
+    manual_t m = { 0 };
+    struct dns_backend be = { &m, manual_query, manual_destroy, 1 };
+    dns_opts_t o = { .shards = 1 };
+    dns_t *d = dns_open_backend(&be, &o);
+    memset(wakes, 0, sizeof wakes);
+    assert_null(dns_get(d, SLICE_LIT("e.example"), DNS_T_TXT, wake_slot, &wakes[0]));
+    assert_null(dns_get(d, SLICE_LIT("e.example"), DNS_T_TXT, wake_slot, &wakes[1]));
+    deliver_ttl0(&m);
+    assert_int_equal(wakes[0] + wakes[1], 2);
+    /* TTL 0 has passed, but the two woken callers ask again and are served */
+    for (int i = 0; i < 2; i++) {
+        dns_answer_t *a = dns_get(d, SLICE_LIT("e.example"), DNS_T_TXT, wake_slot, &wakes[2]);
+        assert_non_null(a);
+        dns_answer_release(a);
+    }
+    assert_int_equal(m.queries, 1);
+    /* a third caller finds it expired: a new query, the old answer kept until then */
+    assert_null(dns_get(d, SLICE_LIT("e.example"), DNS_T_TXT, wake_slot, &wakes[2]));
+    assert_int_equal(m.queries, 2);
+    deliver_ttl0(&m);
+    assert_int_equal(wakes[2], 1);
+    dns_close(d);
+}
+
+static void min_ttl_clamp_keeps_short_answers(void **state)
+{
+    manual_t m = { 0 };
+    struct dns_backend be = { &m, manual_query, manual_destroy, 1 };
+    dns_opts_t o = { .shards = 1, .min_ttl = 3600 };
+    dns_t *d = dns_open_backend(&be, &o);
+    assert_null(dns_get(d, SLICE_LIT("e.example"), DNS_T_TXT, NULL, NULL));
+    deliver_ttl0(&m);
+    for (int i = 0; i < 3; i++) {
+        dns_answer_t *a = dns_get(d, SLICE_LIT("e.example"), DNS_T_TXT, NULL, NULL);
+        assert_non_null(a);
+        dns_answer_release(a);
+    }
+    assert_int_equal(m.queries, 1);
+    dns_close(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(expired_answers_are_asked_again_but_woken_callers_get_theirs),
+        cmocka_unit_test(min_ttl_clamp_keeps_short_answers),
         cmocka_unit_test(pending_callers_coalesce_and_each_is_woken_once),
         cmocka_unit_test(synchronous_backend_answer_is_returned_without_wake),
         cmocka_unit_test(name_and_type_together_are_the_key),
