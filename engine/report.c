@@ -172,12 +172,23 @@ static void put_dmarc_fields(eng_buf_t *line, const dmarc_result_t *d)
         eng_json_int(line, d->pct);
     else
         eng_json_null(line);
-    put_bool(line, "dkim_aligned", d->dkim_aligned);
-    put_bool(line, "spf_aligned", d->spf_aligned);
+    /* without a policy record alignment is not evaluated: say so, not "false" */
+    if (d->record_domain[0]) {
+        put_bool(line, "dkim_aligned", d->dkim_aligned);
+        put_bool(line, "spf_aligned", d->spf_aligned);
+    } else {
+        eng_json_key(line, "dkim_aligned", 0), eng_json_null(line);
+        eng_json_key(line, "spf_aligned", 0), eng_json_null(line);
+    }
     put_cstr_or_null(line, "np", d->np);
     eng_json_key(line, "psd", 0);
     if (d->psd >= 0)
         eng_buf_puts(line, d->psd ? "true" : "false");
+    else
+        eng_json_null(line);
+    eng_json_key(line, "testing", 0); /* RFC 9989 t=y */
+    if (d->testing >= 0)
+        eng_buf_puts(line, d->testing ? "true" : "false");
     else
         eng_json_null(line);
     put_cstr_or_null(line, "record_domain", d->record_domain);
