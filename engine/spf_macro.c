@@ -236,6 +236,11 @@ int spf_macro_expand(const spf_macro_env_t *env, slice_t s, int mode, char *out,
     out_buf_t o = { env ? out : NULL, cap, 0, 0 };
     size_t i = 0;
     while (i < s.n) {
+        if (o.over) {
+            /* the rest cannot fit: only check its syntax (linear) */
+            env = NULL;
+            o.p = NULL;
+        }
         uint8_t c = s.p[i];
         if (c == '%') {
             if (i + 1 >= s.n)
@@ -247,7 +252,7 @@ int spf_macro_expand(const spf_macro_env_t *env, slice_t s, int mode, char *out,
                 if (!next)
                     return SPF_MACRO_SYNTAX;
                 if (env && expand_one(env, &m, &o) < 0)
-                    return SPF_MACRO_TOO_LONG;
+                    o.over = 1;
                 i = next;
                 continue;
             }
