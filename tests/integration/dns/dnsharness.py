@@ -196,3 +196,64 @@ class SilentServer:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def _wire_name(name):
+    return b"".join(bytes([len(l)]) + l.encode() for l in name.rstrip(".").split(".")) + b"\0"
+
+
+def txt_rdata(text):
+    """TXT rdata from a zone-file string list like '"a" "b"' (no escapes)."""
+    parts = [p for i, p in enumerate(text.split('"')) if i % 2 == 1]
+    return b"".join(bytes([len(p)]) + p.encode() for p in parts)
+
+
+class TinyServer:
+    """A UDP responder of our own on 127.0.0.1 for shapes NSD will not
+    produce (an alias answered without its target, like an authoritative
+    server whose CNAME leaves its zone).  records: {name: [(type, rdata)]};
+    other names get NXDOMAIN.  Counts the queries it answers per name."""
+
+    def __init__(self, records):
+        import threading
+        self.records = {k.rstrip(".").lower(): v for k, v in records.items()}
+        self.counts = {}
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.stop = False
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while not self.stop:
+            try:
+                q, addr = self.sock.recvfrom(4096)
+            except OSError:
+                continue
+            off, labels = 12, []
+            while off < len(q) and q[off]:
+                labels.append(q[off + 1:off + 1 + q[off]].decode("latin-1"))
+                off += 1 + q[off]
+            qtype, = struct.unpack(">H", q[off + 1:off + 3])
+            name = ".".join(labels).lower()
+            self.counts[name] = self.counts.get(name, 0) + 1
+            rrs = [(t, rd) for t, rd in self.records.get(name, []) if t in (qtype, 5)]
+            rcode = 0 if name in self.records else 3
+            resp = q[:2] + struct.pack(">HHHHH", 0x8400 | rcode, 1, len(rrs), 0, 0)
+            resp += q[12:off + 5]
+            for t, rd in rrs:
+                resp += b"\xc0\x0c" + struct.pack(">HHIH", t, 1, 300, len(rd)) + rd
+            self.sock.sendto(resp, addr)
+
+    def close(self):
+        self.stop = True
+        self.thread.join()
+        self.sock.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

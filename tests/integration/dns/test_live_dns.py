@@ -11,6 +11,8 @@ Cases (one ctest entry each):
   corpus    the whole peer-signed corpus: live == zone file == replay of
             the recording, and the recording is the same for -j1 and -j2
   timeout   a UDP port of our own that never answers
+  follow    a CNAME answered without its target (an authoritative server's
+            alias out of its zone): authsweep asks for the target itself
   coalesce  20,000 messages over 500 selectors send exactly 500 queries
             (counted by NSD), and the recording replays byte for byte
 
@@ -185,6 +187,24 @@ def case_timeout(a, tmp):
     replay_equal(a, rec, [NOW, "--checks=dkim", m0], out, "timeout")
 
 
+# ---------------------------------------------------------------- follow
+
+def case_follow(a, tmp):
+    keys = os.path.join(a.data, "keys.zone")
+    target = "main._domainkey.keyhost.example.net"
+    rdata = dnsharness.txt_rdata(key_rdata(keys, target))
+    alias = "alias._domainkey.edge.example.com"
+    records = {alias: [(5, dnsharness._wire_name(target))], target: [(16, rdata)]}
+    m43 = message_file(a.data, 43, tmp)
+    with dnsharness.TinyServer(records) as s:
+        rc, out, err = run(a.bin, "--dns=live:127.0.0.1:%d" % s.port, NOW, "--checks=dkim",
+                           m43, timeout=60)
+        counts = dict(s.counts)
+    check(rc == 0, f"exit {rc}: {err[-500:]}")
+    check(dkim_of(out) == [("pass", None)], f"got {dkim_of(out) if out else err}")
+    check(counts == {alias: 1, target: 1}, f"queries seen: {counts}")
+
+
 # ---------------------------------------------------------------- coalesce
 
 NSEL, NMSG = 500, 20000
@@ -242,11 +262,11 @@ def case_coalesce(a, tmp):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("case", choices=["verdicts", "corpus", "timeout", "coalesce"])
+    ap.add_argument("case", choices=["verdicts", "corpus", "timeout", "follow", "coalesce"])
     ap.add_argument("--bin", required=True)
     ap.add_argument("--data", required=True, help="tests/conformance/peer-signed")
     a = ap.parse_args()
-    if a.case != "timeout" and not dnsharness.have_nsd():
+    if a.case not in ("timeout", "follow") and not dnsharness.have_nsd():
         print("SKIP: nsd is not installed (tools/deps.sh installs it)")
         return 77
     tmp = tempfile.mkdtemp(prefix="as-livedns-")
