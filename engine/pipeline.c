@@ -182,11 +182,13 @@ static int run_with(const eng_config_t *cfg, run_t *r, FILE *out)
         eng_tally_print(&r->tally, secs);
         dns_get_stats(r->ctx.dns, &ds);
         fprintf(stderr, "  DNS queries %llu, cache hits %llu, coalesced waits %llu, "
-                        "NXDOMAIN %llu, NODATA %llu, timeouts %llu, SERVFAIL %llu\n",
+                        "NXDOMAIN %llu, NODATA %llu, timeouts %llu, SERVFAIL %llu, "
+                        "REFUSED %llu, broken %llu\n",
                 (unsigned long long)ds.queries, (unsigned long long)ds.hits,
                 (unsigned long long)ds.coalesced, (unsigned long long)ds.nxdomain,
                 (unsigned long long)ds.nodata, (unsigned long long)ds.timeouts,
-                (unsigned long long)ds.servfails);
+                (unsigned long long)ds.servfails, (unsigned long long)ds.refused,
+                (unsigned long long)ds.broken);
     }
     fprintf(stderr, "authsweep: %llu messages in, %llu lines out, %.2f s\n",
             (unsigned long long)in, (unsigned long long)lines, secs);
