@@ -21,7 +21,7 @@
 /* include/redirect nesting: the 10-lookup limit bounds it; this guards a
  * caller that raises the limits. */
 #define SPF_DEPTH_MAX 24
-/* An expanded domain-spec before the 253-octet truncation of 7.3. */
+/* Room for an expanded domain-spec; longer ones keep their end (7.3). */
 #define EXPAND_MAX 2048
 #define NAME_BUF 256
 
@@ -279,7 +279,7 @@ static int target_name(spf_ctx_t *c, slice_t domain, slice_t spec, char *buf, sl
         return 0;
     }
     size_t n = 0;
-    int r = expand(c, domain, spec, SPF_MACRO_DOMAIN, buf, EXPAND_MAX, &n);
+    int r = expand(c, domain, spec, SPF_MACRO_DOMAIN | SPF_MACRO_TAIL, buf, EXPAND_MAX, &n);
     if (r != SPF_MACRO_OK) {
         reason(c, r == SPF_MACRO_TOO_LONG ? "macro expansion too long"
                                           : "bad macro in domain-spec");

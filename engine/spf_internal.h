@@ -79,7 +79,14 @@ typedef struct spf_macro_env {
     int64_t now;        /* t */
 } spf_macro_env_t;
 
-enum { SPF_MACRO_DOMAIN = 0, SPF_MACRO_EXP = 1 };
+enum {
+    SPF_MACRO_DOMAIN = 0,
+    SPF_MACRO_EXP = 1,
+    /* with DOMAIN, for a name to query: when out fills up, the start of the
+     * expansion is dropped (out keeps at least the last 256 octets), which
+     * is all that the 253-octet truncation of 7.3 keeps anyway; cap >= 512 */
+    SPF_MACRO_TAIL = 4
+};
 
 enum {
     SPF_MACRO_OK = 0,
@@ -89,7 +96,8 @@ enum {
 
 /*
  * Expand a macro-string (mode SPF_MACRO_DOMAIN: a domain-spec, no SP, no
- * c/r/t letters) or an explain-string (SPF_MACRO_EXP: SP and c/r/t allowed).
+ * c/r/t letters, optionally | SPF_MACRO_TAIL) or an explain-string
+ * (SPF_MACRO_EXP: SP and c/r/t allowed).
  * env NULL checks the syntax only.  Writes at most cap bytes to out (no NUL)
  * and the length to *n.  Returns an SPF_MACRO_* code.
  */

@@ -18,12 +18,30 @@ typedef struct out_buf {
     char *p;
     size_t cap, n;
     int over;
+    int tail;    /* SPF_MACRO_TAIL: keep the end, drop the start */
+    size_t total;/* bytes produced, kept or not */
 } out_buf_t;
+
+/* RFC 7208 7.3 truncation only ever keeps the last 253 octets (254 with a
+ * trailing dot, plus one to see the dot before them). */
+#define TAIL_KEEP 256
+#define TAIL_WORK_MAX 65536
 
 static void out_put(out_buf_t *o, const void *s, size_t len)
 {
     if (!o->p)
         return;
+    /* a bound on the work for hostile records full of macros: no domain
+     * name comes from expanding more than this */
+    o->total += len;
+    if (o->total > TAIL_WORK_MAX) {
+        o->over = 1;
+        return;
+    }
+    if (len > o->cap - o->n && o->tail && len <= o->cap - TAIL_KEEP) {
+        memmove(o->p, o->p + o->n - TAIL_KEEP, TAIL_KEEP);
+        o->n = TAIL_KEEP;
+    }
     if (len > o->cap - o->n) {
         o->over = 1;
         len = o->cap - o->n;
@@ -74,7 +92,7 @@ static int letter_ok(uint8_t c, int mode)
     case 'p': case 'h': case 'v':
         return 1;
     case 'c': case 'r': case 't':
-        return mode == SPF_MACRO_EXP;
+        return (mode & SPF_MACRO_EXP) != 0;
     default:
         return 0;
     }
@@ -233,7 +251,8 @@ static int expand_one(const spf_macro_env_t *e, const macro_spec_t *m, out_buf_t
 int spf_macro_expand(const spf_macro_env_t *env, slice_t s, int mode, char *out,
                      size_t cap, size_t *n)
 {
-    out_buf_t o = { env ? out : NULL, cap, 0, 0 };
+    out_buf_t o = { env ? out : NULL, cap, 0, 0,
+                    (mode & SPF_MACRO_TAIL) && cap >= 2 * TAIL_KEEP, 0 };
     size_t i = 0;
     while (i < s.n) {
         if (o.over) {
@@ -269,7 +288,7 @@ int spf_macro_expand(const spf_macro_env_t *env, slice_t s, int mode, char *out,
             continue;
         }
         /* macro-literal = %x21-24 / %x26-7E; explain-string adds SP */
-        if ((c >= 0x21 && c <= 0x7e) || (c == ' ' && mode == SPF_MACRO_EXP))
+        if ((c >= 0x21 && c <= 0x7e) || (c == ' ' && (mode & SPF_MACRO_EXP)))
             out_byte(&o, (char)c);
         else
             return SPF_MACRO_SYNTAX;

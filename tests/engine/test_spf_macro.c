@@ -176,6 +176,34 @@ static void long_names_lose_labels_on_the_left(void **state)
     assert_true(spf_domain_shape_ok(SLICE_LIT("example.com.")));
 }
 
+static void long_expansions_keep_the_end_for_truncation(void **state)
+{
+    (void)state;
+    spf_macro_env_t e = env_rfc(1);
+    e.local = SLICE_LIT("abcdefghi.abcdefghi.abcdefghi.abcdefghi.abcdefghi."
+                        "abcdefghi.abcdefghi.abcdefghi.abcdefghi.abcdefghi");
+    char spec[400] = "";
+    for (int i = 0; i < 30; i++)
+        strcat(spec, "%{l}.");
+    strcat(spec, "%{d2}");
+    static char full[8192];
+    char tail[512];
+    size_t nf = 0, nt = 0;
+    assert_int_equal(spf_macro_expand(&e, slice_cstr(spec), SPF_MACRO_DOMAIN, full,
+                                      sizeof full, &nf), SPF_MACRO_OK);
+    assert_int_equal(nf, 30 * 100 + 11);
+    assert_int_equal(spf_macro_expand(&e, slice_cstr(spec), SPF_MACRO_DOMAIN | SPF_MACRO_TAIL,
+                                      tail, sizeof tail, &nt), SPF_MACRO_OK);
+    assert_true(nt >= 256 && nt <= sizeof tail);
+    assert_memory_equal(tail + nt - 256, full + nf - 256, 256);
+    /* RFC 7208 7.3: both truncate to the same 253-octet name */
+    slice_t a = spf_domain_truncate(slice_make(full, nf));
+    slice_t b = spf_domain_truncate(slice_make(tail, nt));
+    assert_int_equal(a.n, 24 * 10 + 11); /* 24 labels "abcdefghi." + "example.com" */
+    assert_true(slice_eq(a, b));
+    assert_memory_equal(b.p + b.n - 21, "abcdefghi.example.com", 21);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -187,6 +215,7 @@ int main(void)
         cmocka_unit_test(overflow_is_reported),
         cmocka_unit_test(domain_spec_grammar),
         cmocka_unit_test(long_names_lose_labels_on_the_left),
+        cmocka_unit_test(long_expansions_keep_the_end_for_truncation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
