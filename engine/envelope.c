@@ -113,8 +113,8 @@ int eng_received_from(slice_t v, char *helo, size_t cap, int *af, uint8_t ip[16]
     helo[0] = '\0';
     while (from < v.n && (slice_is_wsp(v.p[from]) || v.p[from] == '\r' || v.p[from] == '\n'))
         from++;
-    if (find_word(v, from, "from") != from)
-        return 0;
+    if (from == v.n || find_word(v, from, "from") != from)
+        return 0; /* find_word() says v.n when there is no "from" */
     size_t by = find_word(v, from + 4, "by");
     slice_t clause = slice_make(v.p + from + 4, by - from - 4);
     size_t i = 0;

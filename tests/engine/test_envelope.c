@@ -47,6 +47,10 @@ static void received_from_clauses_of_common_mtas(void **state)
                 "relay.example", "203.0.113.9");
     /* local delivery: no IP */
     from_clause(" by mx.example.net (Postfix, from userid 0) id 1", "", NULL);
+    /* empty and blank values (found by fuzz_message: read past the end) */
+    from_clause("", "", NULL);
+    from_clause("  \n", "", NULL);
+    from_clause(" fro", "", NULL);
     /* an IP in the by-part does not count */
     from_clause(" from localhost by mx [192.0.2.1]", "localhost", NULL);
 }
