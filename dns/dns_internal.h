@@ -116,6 +116,9 @@ dns_answer_t *dns_wire_answer(const dns_wire_q_t *q, slice_t msg,
 /* --- the live backend (live.c) --- */
 
 /* spec: what follows "live" ("" or ":IP[:PORT]"). */
+/* --dns=slowzone:MS:FILE (slow.c): the zone, answered MS ms late from a thread. */
+int dns_slow_backend(const char *arg, struct dns_backend *be, char *err, size_t errlen);
+
 int dns_live_backend(const char *spec, const dns_opts_t *opts,
                      struct dns_backend *out, char *err, size_t errlen);
 

@@ -34,6 +34,15 @@ dns_t *dns_open(const char *spec, const dns_opts_t *opts, char *err, size_t errl
             snprintf(err, errlen, "out of memory");
         return d;
     }
+    if (spec_is(spec, "slowzone")) {
+        struct dns_backend be;
+        if (dns_slow_backend(spec[8] == ':' ? spec + 9 : "", &be, err, errlen) != 0)
+            return NULL;
+        dns_t *d = dns_open_backend(&be, opts);
+        if (!d)
+            snprintf(err, errlen, "out of memory");
+        return d;
+    }
     if (spec_is(spec, "live")) {
         struct dns_backend be;
         if (dns_live_backend(spec + 4, opts, &be, err, errlen) != 0)

@@ -1,5 +1,6 @@
 /*
- * checks.c - run DKIM, SPF, DMARC and ARC on one message, in that order.
+ * checks.c - run DKIM, SPF, DMARC and ARC on one message, in that order,
+ * as steps that may yield on DNS and resume.
  */
 #include "checks.h"
 
@@ -7,25 +8,68 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dkim.h"
 #include "lookup.h"
 
 unsigned eng_checks_available(void)
 {
-    unsigned c = ENG_CHECK_DKIM;
-#ifdef AS_HAVE_SPF
-    c |= ENG_CHECK_SPF;
-#endif
-#ifdef AS_HAVE_DMARC
-    c |= ENG_CHECK_DMARC;
-#endif
-#ifdef AS_HAVE_ARC
-    c |= ENG_CHECK_ARC;
-#endif
-    return c;
+    return ENG_CHECK_ALL;
 }
 
-#ifdef AS_HAVE_SPF
-static void run_spf(const eng_ctx_t *ctx, const eng_msg_t *m, int64_t now, eng_verdicts_t *v)
+/* ---- prefetch: every key name the message will need ---- */
+
+static int prefetch_one(slice_t sel, slice_t dom, eng_lookup_fn lookup, void *arg)
+{
+    char name[512];
+    static const char mid[] = "._domainkey.";
+    int pending = 0;
+    if (sel.n == 0 || dom.n == 0 || sel.n + dom.n + sizeof mid > sizeof name)
+        return 0;
+    memcpy(name, sel.p, sel.n);
+    memcpy(name + sel.n, mid, sizeof mid - 1);
+    memcpy(name + sel.n + sizeof mid - 1, dom.p, dom.n);
+    dns_answer_t *a = lookup(arg, slice_make(name, sel.n + sizeof mid - 1 + dom.n),
+                             DNS_T_TXT, &pending);
+    if (a)
+        dns_answer_release(a);
+    return pending;
+}
+
+/*
+ * Ask for the keys of DKIM signatures, ARC message signatures and seals.
+ * The checkers themselves then find them cached.  Parsing tags twice is
+ * cheap next to a DNS round trip.
+ */
+static int prefetch_keys(const eng_ctx_t *ctx, const eng_msg_t *m, eng_lookup_fn lookup,
+                         void *arg)
+{
+    unsigned c = ctx->cfg->checks;
+    int pending = 0;
+    size_t nsig = 0;
+    dkim_taglist_t *tl = malloc(sizeof *tl);
+    if (!tl)
+        return 0; /* the checkers will ask one by one */
+    for (size_t i = 0; i < m->nf; i++) {
+        slice_t n = m->f[i].name;
+        int dkim = (c & (ENG_CHECK_DKIM | ENG_CHECK_DMARC)) &&
+                   slice_eq_cstr_nocase(n, "dkim-signature") && nsig++ < ctx->cfg->max_sigs;
+        int arc = (c & ENG_CHECK_ARC) && (slice_eq_cstr_nocase(n, "arc-message-signature") ||
+                                          slice_eq_cstr_nocase(n, "arc-seal"));
+        if (!dkim && !arc)
+            continue;
+        dkim_taglist_parse(m->f[i].value, tl); /* keeps the tags before an error */
+        const dkim_tag_t *s = dkim_taglist_get(tl, "s"), *d = dkim_taglist_get(tl, "d");
+        if (s && d)
+            pending |= prefetch_one(s->value, d->value, lookup, arg);
+    }
+    free(tl);
+    return pending;
+}
+
+/* ---- SPF ---- */
+
+static eng_checks_status_t run_spf(const eng_ctx_t *ctx, const eng_msg_t *m, int64_t now,
+                                   eng_verdicts_t *v, eng_lookup_fn lookup, void *arg)
 {
     eng_envelope_t *e = &v->env;
     const eng_envelope_opts_t *o = &ctx->cfg->env;
@@ -36,7 +80,7 @@ static void run_spf(const eng_ctx_t *ctx, const eng_msg_t *m, int64_t now, eng_v
         /* nothing to check without the client and the sender */
         v->spf.result = ENG_NONE;
         snprintf(v->spf.reason, sizeof v->spf.reason, "%s", e->why);
-        return;
+        return ENG_CHECKS_DONE;
     }
     spf_input_t in = {
         .af = e->af,
@@ -47,9 +91,9 @@ static void run_spf(const eng_ctx_t *ctx, const eng_msg_t *m, int64_t now, eng_v
     };
     memcpy(in.ip, e->ip, 16);
     spf_limits_t lim = SPF_LIMITS_DEFAULT;
-    spf_check(&in, &lim, eng_lookup_wait, ctx->dns, &v->spf);
+    return spf_check(&in, &lim, lookup, arg, &v->spf) == SPF_PENDING ? ENG_CHECKS_PENDING
+                                                                     : ENG_CHECKS_DONE;
 }
-#endif
 
 /* RFC 7489 / 9989: the identity SPF judged is MAIL FROM's domain, or HELO's. */
 static slice_t spf_domain(const eng_envelope_t *e)
@@ -60,8 +104,10 @@ static slice_t spf_domain(const eng_envelope_t *e)
     return slice_cstr(e->helo);
 }
 
-#ifdef AS_HAVE_DMARC
-static int run_dmarc(const eng_ctx_t *ctx, const eng_msg_t *m, eng_verdicts_t *v)
+/* ---- DMARC ---- */
+
+static eng_checks_status_t run_dmarc(const eng_ctx_t *ctx, const eng_msg_t *m,
+                                     eng_verdicts_t *v, eng_lookup_fn lookup, void *arg)
 {
     size_t nfrom = 0, npass = 0;
     slice_t *from = calloc(m->nf ? m->nf : 1, sizeof *from);
@@ -69,7 +115,7 @@ static int run_dmarc(const eng_ctx_t *ctx, const eng_msg_t *m, eng_verdicts_t *v
     if (!from || !pass) {
         free(from);
         free(pass);
-        return -1;
+        return ENG_CHECKS_NOMEM;
     }
     for (size_t i = 0; i < m->nf; i++)
         if (slice_eq_cstr_nocase(m->f[i].name, "from"))
@@ -83,43 +129,61 @@ static int run_dmarc(const eng_ctx_t *ctx, const eng_msg_t *m, eng_verdicts_t *v
         .spf_result = v->spf_run ? v->spf.result : ENG_NONE,
     };
     v->dmarc_run = 1;
-    dmarc_check(&in, (dmarc_mode_t)ctx->cfg->dmarc_mode, ctx->psl, eng_lookup_wait,
-                ctx->dns, &v->dmarc9989, &v->dmarc7489);
+    dmarc_status_t st = dmarc_check(&in, (dmarc_mode_t)ctx->cfg->dmarc_mode, ctx->psl, lookup,
+                                    arg, &v->dmarc9989, &v->dmarc7489);
     free(from);
     free(pass);
-    return 0;
+    return st == DMARC_PENDING ? ENG_CHECKS_PENDING : ENG_CHECKS_DONE;
 }
-#endif
 
-int eng_checks_run(const eng_ctx_t *ctx, const eng_msg_t *m, int64_t now, eng_verdicts_t *v)
+/* ---- the sequence ---- */
+
+/* Run step `bit` once; a PENDING step runs again (from its start) next call. */
+#define STEP(bit, expr)                                                         \
+    do {                                                                        \
+        if (!(v->done & (bit))) {                                               \
+            eng_checks_status_t st_ = (expr);                                   \
+            if (st_ != ENG_CHECKS_DONE)                                         \
+                return st_;                                                     \
+            v->done |= (bit);                                                   \
+        }                                                                       \
+    } while (0)
+
+static eng_checks_status_t run_dkim(const eng_ctx_t *ctx, const eng_msg_t *m, int64_t now,
+                                    eng_verdicts_t *v)
 {
     const eng_config_t *cfg = ctx->cfg;
-    unsigned c = cfg->checks;
-    memset(v, 0, sizeof *v);
+    eng_dkim_opts_t o = { now, cfg->legacy, cfg->max_sigs };
+    return eng_dkim_verify(m, ctx->dns, &o, &v->dkim, &v->ndkim) < 0 ? ENG_CHECKS_NOMEM
+                                                                      : ENG_CHECKS_DONE;
+}
+
+static eng_checks_status_t run_arc(const eng_ctx_t *ctx, const eng_msg_t *m, int64_t now,
+                                   eng_verdicts_t *v)
+{
+    arc_opts_t ao = { .now = now, .max_instances = 50, .allow_ed25519 = 1 };
+    v->arc_run = 1;
+    arc_validate(m, ctx->dns, &ao, &v->arc);
+    return ENG_CHECKS_DONE;
+}
+
+eng_checks_status_t eng_checks_step(const eng_ctx_t *ctx, const eng_msg_t *m, int64_t now,
+                                    eng_verdicts_t *v, eng_lookup_fn lookup, void *arg)
+{
+    unsigned c = ctx->cfg->checks;
+    STEP(ENG_STEP_PREFETCH, prefetch_keys(ctx, m, lookup, arg) ? ENG_CHECKS_PENDING
+                                                                : ENG_CHECKS_DONE);
     /* DMARC needs DKIM's passes and SPF's result even when they are not shown */
-    if (c & (ENG_CHECK_DKIM | ENG_CHECK_DMARC)) {
-        eng_dkim_opts_t o = { now, cfg->legacy, cfg->max_sigs };
-        if (eng_dkim_verify(m, ctx->dns, &o, &v->dkim, &v->ndkim) < 0)
-            return -1;
-    }
-#ifdef AS_HAVE_SPF
+    if (c & (ENG_CHECK_DKIM | ENG_CHECK_DMARC))
+        STEP(ENG_STEP_DKIM, run_dkim(ctx, m, now, v));
     if (c & (ENG_CHECK_SPF | ENG_CHECK_DMARC))
-        run_spf(ctx, m, now, v);
-#endif
-#ifdef AS_HAVE_DMARC
-    if ((c & ENG_CHECK_DMARC) && run_dmarc(ctx, m, v) < 0)
-        return -1;
-#endif
-#ifdef AS_HAVE_ARC
-    if (c & ENG_CHECK_ARC) {
-        arc_opts_t ao = { .now = now, .max_instances = 50, .allow_ed25519 = 1 };
-        v->arc_run = 1;
-        arc_validate(m, ctx->dns, &ao, &v->arc);
-    }
-#endif
-    (void)spf_domain;
-    eng_recorded_get(m, cfg->authserv_id, &v->recorded);
-    return 0;
+        STEP(ENG_STEP_SPF, run_spf(ctx, m, now, v, lookup, arg));
+    if (c & ENG_CHECK_DMARC)
+        STEP(ENG_STEP_DMARC, run_dmarc(ctx, m, v, lookup, arg));
+    if (c & ENG_CHECK_ARC)
+        STEP(ENG_STEP_ARC, run_arc(ctx, m, now, v));
+    eng_recorded_get(m, ctx->cfg->authserv_id, &v->recorded);
+    return ENG_CHECKS_DONE;
 }
 
 void eng_verdicts_free(eng_verdicts_t *v)

@@ -29,6 +29,7 @@ typedef struct eng_ctx {
 } eng_ctx_t;
 
 typedef struct eng_verdicts {
+    unsigned done;         /* ENG_STEP_* finished (a check can yield and resume) */
     eng_dkim_res_t *dkim;  /* malloc'd */
     size_t ndkim;
     int spf_run;
@@ -41,9 +42,21 @@ typedef struct eng_verdicts {
     eng_recorded_t recorded;
 } eng_verdicts_t;
 
-/* Run the selected checks on m.  Returns 0, or -1 on out-of-memory. */
-int eng_checks_run(const eng_ctx_t *ctx, const eng_msg_t *m, int64_t now,
-                   eng_verdicts_t *v);
+enum { ENG_STEP_PREFETCH = 1, ENG_STEP_DKIM = 2, ENG_STEP_SPF = 4, ENG_STEP_DMARC = 8,
+       ENG_STEP_ARC = 16 };
+
+typedef enum { ENG_CHECKS_DONE = 0, ENG_CHECKS_PENDING, ENG_CHECKS_NOMEM } eng_checks_status_t;
+
+/*
+ * Run the selected checks on m, resuming where the last call stopped
+ * (v must be zeroed before the first call).  nb_lookup never waits: when it
+ * reports an answer in flight it has arranged for the job to be woken, and
+ * this returns ENG_CHECKS_PENDING; call again once woken.  The first step
+ * asks for every key the message's signatures and seals need at once, so a
+ * message waits for all of them together, not one after another.
+ */
+eng_checks_status_t eng_checks_step(const eng_ctx_t *ctx, const eng_msg_t *m, int64_t now,
+                                    eng_verdicts_t *v, eng_lookup_fn nb_lookup, void *arg);
 void eng_verdicts_free(eng_verdicts_t *v);
 
 #endif

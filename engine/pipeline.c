@@ -2,10 +2,14 @@
  * pipeline.c - the whole path of a message, in one place.
  *
  *   main thread:  io_reader_next() -> slot in the window (input order)
- *   workers (-j): claim the oldest unclaimed slot -> eng_report_message():
- *                 parse headers -> eng_checks_run(): DKIM, SPF (envelope
- *                 from Return-Path/Received), DMARC, ARC, recorded A-R
- *                 (DNS via the cache, crypto/) -> JSON line
+ *   workers (-j): take a resumed job, else the oldest unclaimed slot ->
+ *                 eng_job_start(): parse headers
+ *                 eng_job_run() -> eng_checks_step(): ask for every key at
+ *                 once, then DKIM, SPF (envelope from Return-Path and
+ *                 Received), DMARC, ARC, recorded A-R.  A job whose DNS
+ *                 answer is in flight yields; the worker takes other work,
+ *                 and the job is queued again when its answers land.
+ *                 eng_job_finish() -> JSON line
  *   main thread:  write finished slots strictly in input order (the window
  *                 is the reorder buffer) -> release the message's buffer
  *
@@ -16,6 +20,7 @@
 #include "engine.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,8 +35,10 @@ enum { SLOT_EMPTY = 0, SLOT_READY, SLOT_BUSY, SLOT_DONE };
 
 typedef struct slot {
     io_msg_t msg;
+    eng_job_t job;
     eng_buf_t line;
     int state;
+    struct slot *next_resumed; /* link in the resume queue */
 } slot_t;
 
 typedef struct run {
@@ -41,30 +48,82 @@ typedef struct run {
     slot_t *slots;
     size_t window;
     uint64_t next_read, next_claim, next_write; /* sequence numbers */
+    size_t in_flight;            /* claimed, not yet done (yielded ones too) */
+    slot_t *resumed, **resumed_tail; /* jobs whose DNS answers have landed */
     int eof;
     pthread_mutex_t mu;
-    pthread_cond_t work; /* a slot became READY, or eof */
+    pthread_cond_t work; /* a slot became READY or a job was resumed, or eof */
     pthread_cond_t done; /* a slot became DONE */
 } run_t;
+
+/* Called once per yield, from whichever thread delivered the last answer. */
+static void job_resume(void *arg, eng_job_t *j)
+{
+    run_t *r = arg;
+    slot_t *s = (slot_t *)((char *)j - offsetof(slot_t, job));
+    pthread_mutex_lock(&r->mu);
+    s->next_resumed = NULL;
+    *r->resumed_tail = s;
+    r->resumed_tail = &s->next_resumed;
+    pthread_cond_signal(&r->work);
+    pthread_mutex_unlock(&r->mu);
+}
+
+/* Next job to run (mu held): a resumed one first, it is older. NULL: finished. */
+static slot_t *next_job(run_t *r, int *fresh)
+{
+    for (;;) {
+        if (r->resumed) {
+            slot_t *s = r->resumed;
+            r->resumed = s->next_resumed;
+            if (!r->resumed)
+                r->resumed_tail = &r->resumed;
+            *fresh = 0;
+            return s;
+        }
+        if (r->next_claim != r->next_read) {
+            slot_t *s = &r->slots[r->next_claim++ % r->window];
+            r->in_flight++;
+            *fresh = 1;
+            return s;
+        }
+        if (r->eof && r->in_flight == 0)
+            return NULL;
+        pthread_cond_wait(&r->work, &r->mu);
+    }
+}
 
 static void *worker(void *arg)
 {
     run_t *r = arg;
+    int fresh;
+    slot_t *s;
     pthread_mutex_lock(&r->mu);
-    for (;;) {
-        while (r->next_claim == r->next_read && !r->eof)
-            pthread_cond_wait(&r->work, &r->mu);
-        if (r->next_claim == r->next_read)
-            break;
-        slot_t *s = &r->slots[r->next_claim++ % r->window];
+    while ((s = next_job(r, &fresh)) != NULL) {
         s->state = SLOT_BUSY;
         pthread_mutex_unlock(&r->mu);
 
-        eng_report_message(&r->ctx, &s->msg, &r->tally, &s->line);
+        if (fresh) {
+            memset(&s->job, 0, sizeof s->job);
+            s->job.ctx = &r->ctx;
+            s->job.msg = &s->msg;
+            s->job.resume = job_resume;
+            s->job.resume_arg = r;
+            eng_job_start(&s->job, &r->tally);
+        }
+        /* A job that yields is parked until job_resume(): this worker moves on. */
+        int yielded = eng_job_run(&s->job);
+        if (!yielded)
+            eng_job_finish(&s->job, &r->tally, &s->line);
 
         pthread_mutex_lock(&r->mu);
-        s->state = SLOT_DONE;
-        pthread_cond_broadcast(&r->done);
+        if (!yielded) {
+            s->state = SLOT_DONE;
+            r->in_flight--;
+            pthread_cond_broadcast(&r->done);
+            if (r->eof && r->in_flight == 0)
+                pthread_cond_broadcast(&r->work); /* let the others finish */
+        }
     }
     pthread_mutex_unlock(&r->mu);
     return NULL;
@@ -220,7 +279,6 @@ static int ctx_open(const eng_config_t *cfg, eng_ctx_t *ctx, regex_t *re)
         }
         ctx->border_by = re;
     }
-#ifdef AS_HAVE_DMARC
     if (cfg->checks & ENG_CHECK_DMARC) {
         ctx->psl = dmarc_psl_open(cfg->psl_file, err, sizeof err);
         if (!ctx->psl) {
@@ -231,16 +289,13 @@ static int ctx_open(const eng_config_t *cfg, eng_ctx_t *ctx, regex_t *re)
             return -1;
         }
     }
-#endif
     return 0;
 }
 
 static void ctx_close(eng_ctx_t *ctx)
 {
-#ifdef AS_HAVE_DMARC
     if (ctx->psl)
         dmarc_psl_close(ctx->psl);
-#endif
     if (ctx->border_by)
         regfree(ctx->border_by);
     dns_close(ctx->dns);
@@ -250,6 +305,7 @@ int eng_run(const eng_config_t *cfg)
 {
     regex_t re;
     run_t r = { .cfg = cfg };
+    r.resumed_tail = &r.resumed;
     if (ctx_open(cfg, &r.ctx, &re) < 0)
         return ENG_EXIT_USAGE;
     FILE *out = open_output(cfg->output);

@@ -8,6 +8,7 @@
  */
 #include "report.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -354,52 +355,133 @@ static void put_checks(eng_buf_t *line, const eng_config_t *cfg, const eng_verdi
     put_recorded(line, v);
 }
 
-void eng_report_message(const eng_ctx_t *ctx, const io_msg_t *msg, eng_tally_t *tally,
-                        eng_buf_t *line)
+void eng_job_start(eng_job_t *j, eng_tally_t *tally)
 {
-    const eng_config_t *cfg = ctx->cfg;
-    eng_msg_t m;
-    eng_verdicts_t v;
-    int parsed = 0, ran = 0, truncated = 0;
-    const char *error = NULL;
+    const eng_config_t *cfg = j->ctx->cfg;
+    const io_msg_t *msg = j->msg;
+    int truncated = 0;
 
-    memset(&v, 0, sizeof v);
     atomic_fetch_add(&tally->messages, 1);
     atomic_fetch_add(&tally->bytes, msg->size);
     if (msg->err) {
-        error = msg->errstr ? msg->errstr : "cannot read input";
-    } else if (eng_msg_parse(&m, msg->data, cfg->max_fields, &truncated) < 0) {
-        error = "out of memory";
-    } else {
-        parsed = 1;
-        if (msg->flags & IO_MSG_TRUNCATED)
-            error = "message larger than the size limit; verified on its first bytes only";
-        else if (truncated)
-            error = "too many header fields; only the first ones were read";
-        if (eng_checks_run(ctx, &m, message_clock(cfg, &m), &v) < 0)
-            error = "out of memory";
-        else
-            ran = 1;
-        tally_sigs(tally, v.dkim, v.ndkim);
+        j->error = msg->errstr ? msg->errstr : "cannot read input";
+        return;
     }
-    if (error)
-        atomic_fetch_add(&tally->errors, 1);
+    if (eng_msg_parse(&j->m, msg->data, cfg->max_fields, &truncated) < 0) {
+        j->error = "out of memory";
+        return;
+    }
+    j->parsed = 1;
+    if (msg->flags & IO_MSG_TRUNCATED)
+        j->error = "message larger than the size limit; verified on its first bytes only";
+    else if (truncated)
+        j->error = "too many header fields; only the first ones were read";
+    j->now = message_clock(cfg, &j->m);
+}
 
+static void job_wake(void *arg)
+{
+    eng_job_t *j = arg;
+    if (atomic_fetch_sub(&j->waits, 1) == 1)
+        j->resume(j->resume_arg, j);
+}
+
+/* An eng_lookup_fn that never waits: an answer in flight will wake the job. */
+static dns_answer_t *job_lookup(void *arg, slice_t name, uint16_t type, int *pending)
+{
+    eng_job_t *j = arg;
+    atomic_fetch_add(&j->waits, 1);
+    dns_answer_t *a = dns_get(j->ctx->dns, name, type, job_wake, j);
+    *pending = a == NULL;
+    if (a)
+        atomic_fetch_sub(&j->waits, 1); /* never the last: the step holds one */
+    return a;
+}
+
+int eng_job_run(eng_job_t *j)
+{
+    if (!j->parsed)
+        return 0;
+    for (;;) {
+        atomic_store(&j->waits, 1); /* the step's own hold */
+        eng_checks_status_t st =
+            eng_checks_step(j->ctx, &j->m, j->now, &j->v, job_lookup, j);
+        if (st != ENG_CHECKS_PENDING) {
+            if (st == ENG_CHECKS_NOMEM)
+                j->error = "out of memory";
+            else
+                j->ran = 1;
+            return 0;
+        }
+        /* every answer it asked for may have landed already: then go on */
+        if (atomic_fetch_sub(&j->waits, 1) != 1)
+            return 1;
+    }
+}
+
+void eng_job_finish(eng_job_t *j, eng_tally_t *tally, eng_buf_t *line)
+{
+    const eng_config_t *cfg = j->ctx->cfg;
+    const io_msg_t *msg = j->msg;
+
+    tally_sigs(tally, j->v.dkim, j->v.ndkim);
+    if (j->error)
+        atomic_fetch_add(&tally->errors, 1);
     eng_buf_printf(line, "{\"v\":%d", ENG_SCHEMA_VERSION);
     eng_json_key(line, "source", 0);
     eng_json_cstr(line, msg->source);
     eng_buf_printf(line, ",\"index\":%llu,\"offset\":%llu,\"size\":%llu",
                    (unsigned long long)msg->index, (unsigned long long)msg->offset,
                    (unsigned long long)msg->size);
-    put_header_info(line, parsed ? &m : NULL);
-    put_checks(line, cfg, &v, ran);
+    put_header_info(line, j->parsed ? &j->m : NULL);
+    put_checks(line, cfg, &j->v, j->ran);
     eng_json_key(line, "error", 0);
-    eng_json_cstr(line, error);
+    eng_json_cstr(line, j->error);
     eng_buf_put(line, "}\n", 2);
 
-    eng_verdicts_free(&v);
-    if (parsed)
-        eng_msg_free(&m);
+    eng_verdicts_free(&j->v);
+    if (j->parsed)
+        eng_msg_free(&j->m);
+    j->parsed = 0;
+}
+
+/* ---- the same, synchronously ---- */
+
+typedef struct sync_wait {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int woken;
+} sync_wait_t;
+
+static void sync_resume(void *arg, eng_job_t *j)
+{
+    sync_wait_t *w = arg;
+    (void)j;
+    pthread_mutex_lock(&w->mu);
+    w->woken = 1;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+}
+
+void eng_report_message(const eng_ctx_t *ctx, const io_msg_t *msg, eng_tally_t *tally,
+                        eng_buf_t *line)
+{
+    sync_wait_t w = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0 };
+    eng_job_t j;
+    memset(&j, 0, sizeof j);
+    j.ctx = ctx;
+    j.msg = msg;
+    j.resume = sync_resume;
+    j.resume_arg = &w;
+    eng_job_start(&j, tally);
+    while (eng_job_run(&j)) {
+        pthread_mutex_lock(&w.mu);
+        while (!w.woken)
+            pthread_cond_wait(&w.cv, &w.mu);
+        w.woken = 0;
+        pthread_mutex_unlock(&w.mu);
+    }
+    eng_job_finish(&j, tally, line);
 }
 
 void eng_tally_print(const eng_tally_t *t, double seconds)

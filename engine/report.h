@@ -20,8 +20,34 @@ typedef struct eng_tally {
 } eng_tally_t;
 
 /*
- * Verify one message and append its line (with the final "\n") to line.
- * Never fails: problems with the message go in its "error" field.
+ * One message on its way through the checkers.  A job may yield while a
+ * DNS answer is in flight: eng_job_run() then returns 1 and resume(arg, job)
+ * is called exactly once, from any thread, when it may run again.  No
+ * worker waits for DNS.
+ */
+typedef struct eng_job {
+    const eng_ctx_t *ctx;
+    const io_msg_t *msg;
+    eng_msg_t m;
+    eng_verdicts_t v;
+    int parsed, ran;
+    const char *error;
+    int64_t now;
+    atomic_int waits;     /* DNS answers awaited, plus one while a step runs */
+    void (*resume)(void *arg, struct eng_job *j);
+    void *resume_arg;
+} eng_job_t;
+
+/* Parse the message.  The job must be zeroed and ctx, msg, resume set. */
+void eng_job_start(eng_job_t *j, eng_tally_t *tally);
+/* Run checks until done (0) or until it yields on DNS (1). */
+int eng_job_run(eng_job_t *j);
+/* Append the line (with its final "\n") and free what the job holds. */
+void eng_job_finish(eng_job_t *j, eng_tally_t *tally, eng_buf_t *line);
+
+/*
+ * All of the above for one message, waiting for DNS instead of yielding
+ * (tests, fuzzing).  Never fails: problems go in the line's "error".
  */
 void eng_report_message(const eng_ctx_t *ctx, const io_msg_t *msg, eng_tally_t *tally,
                         eng_buf_t *line);

@@ -45,9 +45,7 @@ static void setup(void)
     cfg.env.border_hop = 1;
     ctx.cfg = &cfg;
     ctx.dns = dns_open_backend(&be, NULL);
-#ifdef AS_HAVE_DMARC
     ctx.psl = dmarc_psl_open(NULL, err, sizeof err);
-#endif
     if (!ctx.dns)
         abort();
 }
