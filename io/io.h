@@ -39,7 +39,8 @@ typedef enum { IO_SYNC = 0, IO_URING } io_mode_t;
 
 typedef struct io_opts {
     io_mbox_fmt_t mbox;
-    io_mode_t mode;        /* IO_SYNC only until the throughput issue */
+    io_mode_t mode;        /* IO_URING falls back to IO_SYNC (one notice on
+                              stderr) when the kernel refuses io_uring */
     size_t chunk_size;     /* read size for mbox files; 0 = default (8 MiB) */
     size_t max_msg_size;   /* larger messages are cut short and flagged; 0 = 64 MiB */
 } io_opts_t;
@@ -78,6 +79,9 @@ io_reader_t *io_reader_new(const char *const *paths, size_t npaths,
  * Not thread-safe: one thread drives a reader.
  */
 int io_reader_next(io_reader_t *r, io_msg_t *m);
+
+/* The path in effect: IO_SYNC when asked for, or when io_uring was refused. */
+io_mode_t io_reader_mode(const io_reader_t *r);
 
 /* How many paths/files could not be read (for exit code 2). */
 size_t io_reader_failures(const io_reader_t *r);

@@ -3,7 +3,8 @@
  *
  *   buf.c        reference-counted read buffers (io_buf_t)
  *   mbox.c       the mbox cutter: one message at a time over a window of bytes
- *   read_sync.c  the reading loop (read/pread); io_uring replaces it later
+ *   read_sync.c  the reading loop (read/pread), the path of --io=sync
+ *   read_uring.c io_uring: mbox readahead and batched small-file reads
  *   walk.c       sorted directory listings, maildir detection
  *   reader.c     io_reader_t: paths -> sources -> messages
  */
@@ -96,6 +97,65 @@ int io_read_at(int fd, int seekable, uint64_t off, uint8_t *dst, size_t want,
 
 /* Static text for an errno value (strerror is not required to be). */
 const char *io_errstr(int err);
+
+/* ---- io_uring (read_uring.c) ------------------------------------------ */
+
+typedef struct io_ur io_ur_t;
+
+/*
+ * A ring for one reader.  Returns 0, or the errno value that says why the
+ * kernel refused (EPERM, ENOSYS, ENOMEM...); AS_IO_URING_FAIL=EPERM (or
+ * ENOSYS, ENOMEM) in the environment simulates a refusal, for tests.
+ */
+int io_ur_new(io_ur_t **out);
+void io_ur_free(io_ur_t *u); /* after every io_ra/io_fp on it is freed */
+
+/*
+ * mbox readahead over fd from file offset off: a stream of the file's
+ * bytes in buffers of chunk bytes, several reads in flight.  Each buffer
+ * has free room in front of its data (lo > 0) for the caller to put the
+ * unfinished message of the previous buffer.
+ */
+typedef struct io_ra io_ra_t;
+typedef struct io_ra_view {
+    io_buf_t *b;    /* the head buffer (still owned by the readahead) */
+    size_t lo, hi;  /* its unconsumed bytes: b->data[lo .. hi) */
+    uint64_t off;   /* file offset of b->data[lo] */
+    int last;       /* no bytes follow this buffer (end of file or error) */
+} io_ra_view_t;
+
+io_ra_t *io_ra_new(io_ur_t *u, int fd, uint64_t off, size_t chunk); /* NULL: OOM */
+/* Waits for the head buffer.  Returns 0 or the errno of its read. */
+int io_ra_peek(io_ra_t *ra, io_ra_view_t *v);
+/* Give the head buffer to the caller (len = hi); spare (may be NULL, taken)
+ * is recycled for the next read when nothing else holds it. */
+io_buf_t *io_ra_take(io_ra_t *ra, io_buf_t *spare);
+/* Copy the next want bytes of the stream; short *got means the end. */
+int io_ra_read(io_ra_t *ra, uint8_t *dst, size_t want, size_t *got);
+void io_ra_free(io_ra_t *ra); /* waits for reads in flight */
+
+/*
+ * Many small files at once: paths added in order go through openat+statx
+ * (a maildir) or lstat, openat (a walk: tree = 1), then one read of the
+ * whole file, all in flight together; io_fp_next hands out results in the
+ * order added.  Files of max_file bytes or more, non-regular entries and
+ * anything unusual come back IO_FP_SYNC: read them the pread way.
+ */
+typedef struct io_fp io_fp_t;
+enum { IO_FP_DONE = 1, IO_FP_ERR, IO_FP_SYNC };
+typedef struct io_fp_res {
+    int state;    /* IO_FP_* */
+    int err;      /* IO_FP_ERR: errno of the open or read */
+    io_buf_t *b;  /* IO_FP_DONE: the whole file (len bytes), yours */
+} io_fp_res_t;
+
+io_fp_t *io_fp_new(io_ur_t *u, int tree, size_t max_file); /* NULL: OOM */
+/* Add path (malloc'd; handed back by io_fp_next).  -1 when full. */
+int io_fp_add(io_fp_t *fp, char *path);
+size_t io_fp_count(const io_fp_t *fp);
+/* Oldest result (waits); count must be > 0.  Returns its path (yours). */
+char *io_fp_next(io_fp_t *fp, io_fp_res_t *res);
+void io_fp_free(io_fp_t *fp); /* drops results not yet taken */
 
 /* ---- directories ------------------------------------------------------ */
 

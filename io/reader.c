@@ -13,6 +13,12 @@
  * (or of this one when no message holds it), and reading continues after
  * them.  Messages longer than max_msg_size keep a prefix and the rest is
  * skipped, so memory stays at a few chunks plus max_msg_size.
+ *
+ * With io_uring (read_uring.c) the same logic runs over other byte sources:
+ * a seekable mbox reads from a readahead of several chunks in flight, and
+ * the files of a maildir or a walked directory are prefetched in batches.
+ * Whatever the kernel path cannot settle is done the pread way, so both
+ * modes give identical messages.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +36,11 @@
 #define IO_LOOKAHEAD 8
 /* Room for the From_ line before the first message while detecting. */
 #define IO_FROMLINE_SLACK ((size_t)1024)
+/* Files smaller than this are prefetched whole on the io_uring path. */
+#define IO_PREFETCH_MAX ((size_t)256 << 10)
+/* Directories nested deeper than this are read without prefetching (each
+ * level holds its own batch). */
+#define IO_PREFETCH_DEPTH 8
 /* The first read must see "From " to tell an mbox from a message. */
 #define IO_CLASSIFY_MIN ((size_t)5)
 /* Scratch used to count the bytes of an oversized single message. */
@@ -49,6 +60,8 @@ typedef struct walk_frame {
     int nerr;              /* listing errors still to report */
     int errs[2];
     const char *err_paths[2];
+    io_fp_t *fp;           /* io_uring: names[i .. ahead) are in flight */
+    size_t ahead;
 } walk_frame_t;
 
 typedef struct mbox_src {
@@ -65,6 +78,7 @@ typedef struct mbox_src {
     io_mbox_fmt_t fmt;
     io_cut_state_t st;
     uint64_t index;
+    io_ra_t *ra;      /* io_uring readahead from rd_off, or NULL */
 } mbox_src_t;
 
 struct io_reader {
@@ -77,6 +91,7 @@ struct io_reader {
     str_node_t *strs;
     size_t failures;
     uint64_t bytes;
+    io_ur_t *ur;      /* NULL: the pread path */
 };
 
 /* ---- strings that live as long as the reader (io_msg_t.source) -------- */
@@ -229,8 +244,55 @@ static ssize_t mb_peek(void *arg, uint64_t off, uint8_t *out, size_t n)
  * time so its bytes are copied O(1) times each.  target: window length
  * wanted, 0 for "more".
  */
+/*
+ * io_uring: the next readahead buffer becomes the window when the unread
+ * tail fits in its headroom and it holds enough; only the tail is copied.
+ * Returns 1 when that was not possible (the caller copies instead).
+ */
+static int mb_refill_ra(io_reader_t *r, mbox_src_t *s, uint64_t target, int *err)
+{
+    size_t tail = s->buf->len - s->pos;
+    io_ra_view_t v;
+
+    *err = io_ra_peek(s->ra, &v);
+    if (*err)
+        return 0;
+    size_t avail = v.hi - v.lo;
+    if (tail > v.lo || avail == 0 || (target && target > tail + avail))
+        return 1;
+    memcpy(v.b->data + v.lo - tail, s->buf->data + s->pos, tail);
+    /* The old buffer goes back to the readahead when no message holds it. */
+    io_buf_t *old = s->buf;
+    if (io_buf_refs(old) != 1) {
+        io_buf_unref(old);
+        old = NULL;
+    }
+    s->buf = io_ra_take(s->ra, old); /* not NULL: the head holds bytes */
+    s->pos = v.lo - tail;
+    s->base = v.off - v.lo;
+    s->rd_off += avail;
+    r->bytes += avail;
+    s->eof = v.last;
+    return 0;
+}
+
+/* Fill dst from the file: the readahead when there is one, else pread. */
+static int mb_read(mbox_src_t *s, uint8_t *dst, size_t want, size_t *got)
+{
+    if (s->ra)
+        return io_ra_read(s->ra, dst, want, got);
+    return io_read_at(s->fd, s->seekable, s->rd_off, dst, want, got);
+}
+
 static int mb_refill(io_reader_t *r, mbox_src_t *s, uint64_t target)
 {
+    if (r->ur && s->seekable && !s->ra)
+        s->ra = io_ra_new(r->ur, s->fd, s->rd_off, r->o.chunk_size); /* NULL: pread */
+    if (s->ra) {
+        int err;
+        if (!mb_refill_ra(r, s, target, &err))
+            return err;
+    }
     size_t chunk = r->o.chunk_size, tail = s->buf->len - s->pos, got;
     size_t cap = tail + (tail > chunk ? tail : chunk);
 
@@ -255,8 +317,7 @@ static int mb_refill(io_reader_t *r, mbox_src_t *s, uint64_t target)
     s->base += s->pos;
     s->pos = 0;
     size_t want = s->buf->cap - tail;
-    int err = io_read_at(s->fd, s->seekable, s->rd_off, s->buf->data + tail, want,
-                         &got);
+    int err = mb_read(s, s->buf->data + tail, want, &got);
     s->rd_off += got;
     r->bytes += got;
     s->buf->len += got;
@@ -286,6 +347,8 @@ static int mb_skip_to(io_reader_t *r, mbox_src_t *s, uint64_t abs)
     if (s->seekable) {
         r->bytes += abs - s->rd_off; /* skipped counts as consumed */
         s->rd_off = abs;
+        io_ra_free(s->ra); /* it read on from the old offset */
+        s->ra = NULL;
     }
     while (s->rd_off < abs && !s->eof) {
         uint64_t left = abs - s->rd_off;
@@ -535,6 +598,7 @@ static void mb_close(io_reader_t *r)
     mbox_src_t *s = &r->mb;
     if (!s->active)
         return;
+    io_ra_free(s->ra);
     io_buf_unref(s->buf);
     if (s->own_fd)
         close(s->fd);
@@ -631,11 +695,30 @@ static int start_dir(io_reader_t *r, const char *dir, io_msg_t *m)
             return fail(r, m, dir, 0, err);
         }
     }
+    if (r->ur && r->depth < IO_PREFETCH_DEPTH) {
+        size_t max = r->o.max_msg_size < IO_PREFETCH_MAX ? r->o.max_msg_size
+                                                           : IO_PREFETCH_MAX;
+        f.fp = io_fp_new(r->ur, !f.maildir, max); /* NULL: pread */
+    }
     if (push_frame(r, &f)) {
+        io_fp_free(f.fp);
         free_names(f.names, f.n);
         return fail(r, m, dir, 0, ENOMEM);
     }
     return 0;
+}
+
+/*
+ * A maildir message is named by its file: that is what a user opens next,
+ * and the ordinal in a listing is not stable as mail arrives.
+ */
+static int maildir_name(io_reader_t *r, walk_frame_t *f, const char *path,
+                        uint64_t index, io_msg_t *m)
+{
+    const char *kept = keep(r, path);
+    m->source = kept ? kept : f->dir;
+    m->index = kept ? 0 : index;
+    return 1;
 }
 
 static int maildir_file(io_reader_t *r, walk_frame_t *f, const char *path,
@@ -654,14 +737,7 @@ static int maildir_file(io_reader_t *r, walk_frame_t *f, const char *path,
     close(fd);
     if (err)
         return fail_path(r, m, path, err);
-    /*
-     * A maildir message is named by its file: that is what a user opens
-     * next, and the ordinal in a listing is not stable as mail arrives.
-     */
-    const char *kept = keep(r, path);
-    m->source = kept ? kept : f->dir;
-    m->index = kept ? 0 : index;
-    return 1;
+    return maildir_name(r, f, path, index, m);
 }
 
 /* One entry of a walked (non-maildir) directory. */
@@ -686,6 +762,71 @@ static int walk_entry(io_reader_t *r, const char *path, io_msg_t *m)
     return kept ? open_file(r, kept, m) : fail(r, m, NULL, 0, ENOMEM);
 }
 
+/* ---- prefetched entries (io_uring) ------------------------------------ */
+
+/* Keep the frame's batch full, in name order. */
+static void prefetch_fill(walk_frame_t *f)
+{
+    while (f->ahead < f->n) {
+        char *path = io_path_join(f->dir, f->names[f->ahead]);
+        if (!path)
+            return; /* the pread path reports the ENOMEM */
+        if (io_fp_add(f->fp, path) != 0) {
+            free(path);
+            return;
+        }
+        f->ahead++;
+    }
+}
+
+/* A whole small file read by the batch (b, owned): classify it like
+ * open_stream() does with its first bytes. */
+static int walk_file_read(io_reader_t *r, const char *path, io_buf_t *b,
+                          io_msg_t *m)
+{
+    const char *kept = keep(r, path);
+    if (!kept) {
+        io_buf_unref(b);
+        return fail(r, m, NULL, 0, ENOMEM);
+    }
+    r->bytes += b->len;
+    if (b->len >= 5 && memcmp(b->data, "From ", 5) == 0) {
+        /* The whole file is in b: the source never reads, fd -1 is not used. */
+        mb_start(r, -1, 0, 1, kept, b, 1);
+        return 0;
+    }
+    finish_single(r, -1, 1, b, 1, m); /* eof: cannot fail */
+    m->source = kept;
+    return 1;
+}
+
+/* The next entry of a frame whose batch holds it. */
+static int walk_prefetched(io_reader_t *r, walk_frame_t *f, io_msg_t *m)
+{
+    io_fp_res_t res;
+    int rc, maildir = f->maildir;
+    char *path = io_fp_next(f->fp, &res);
+
+    f->i++;
+    /* f is not used after this: walk_entry may grow the stack. */
+    if (res.state == IO_FP_SYNC) {
+        rc = maildir ? maildir_file(r, f, path, m) : walk_entry(r, path, m);
+    } else if (res.state == IO_FP_ERR) {
+        if (maildir)
+            f->ordinal++;
+        rc = fail_path(r, m, path, res.err);
+    } else if (maildir) {
+        uint64_t index = f->ordinal++;
+        r->bytes += res.b->len;
+        finish_single(r, -1, 1, res.b, 1, m);
+        rc = maildir_name(r, f, path, index, m);
+    } else {
+        rc = walk_file_read(r, path, res.b, m);
+    }
+    free(path);
+    return rc;
+}
+
 static int walk_step(io_reader_t *r, io_msg_t *m)
 {
     walk_frame_t *f = &r->stack[r->depth - 1];
@@ -699,9 +840,16 @@ static int walk_step(io_reader_t *r, io_msg_t *m)
         return fail(r, m, p, 0, err);
     }
     if (f->i == f->n) {
+        io_fp_free(f->fp);
         free_names(f->names, f->n);
         r->depth--;
         return 0;
+    }
+    if (f->fp) {
+        prefetch_fill(f);
+        if (f->i < f->ahead)
+            return walk_prefetched(r, f, m);
+        f->ahead = f->i + 1; /* this one goes the pread way */
     }
     char *path = io_path_join(f->dir, f->names[f->i++]);
     if (!path)
@@ -727,6 +875,21 @@ static int start_path(io_reader_t *r, const char *kept, io_msg_t *m)
 
 /* ---- the public face -------------------------------------------------- */
 
+/* The kernel may refuse io_uring (seccomp in containers, old kernels): say
+ * so once per process and read with pread. */
+static void start_uring(io_reader_t *r)
+{
+    static atomic_int told;
+    int err = io_ur_new(&r->ur);
+
+    if (!err)
+        return;
+    r->o.mode = IO_SYNC;
+    if (!atomic_exchange(&told, 1))
+        fprintf(stderr, "authsweep: io_uring unavailable (%s); reading with pread\n",
+                strerror(err));
+}
+
 io_reader_t *io_reader_new(const char *const *paths, size_t npaths,
                            const io_opts_t *opts)
 {
@@ -748,6 +911,8 @@ io_reader_t *io_reader_new(const char *const *paths, size_t npaths,
             goto oom;
     }
     r->npaths = npaths;
+    if (r->o.mode == IO_URING)
+        start_uring(r);
     return r;
 oom:
     io_reader_free(r);
@@ -774,6 +939,11 @@ int io_reader_next(io_reader_t *r, io_msg_t *m)
     }
 }
 
+io_mode_t io_reader_mode(const io_reader_t *r)
+{
+    return r->ur ? IO_URING : IO_SYNC;
+}
+
 size_t io_reader_failures(const io_reader_t *r)
 {
     return r->failures;
@@ -791,6 +961,7 @@ void io_reader_free(io_reader_t *r)
     mb_close(r);
     while (r->depth > 0) {
         walk_frame_t *f = &r->stack[--r->depth];
+        io_fp_free(f->fp);
         free_names(f->names, f->n);
     }
     free(r->stack);
@@ -800,5 +971,6 @@ void io_reader_free(io_reader_t *r)
         r->strs = k->next;
         free(k);
     }
+    io_ur_free(r->ur); /* last: the readahead and batches used it */
     free(r);
 }

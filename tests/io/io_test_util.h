@@ -20,6 +20,34 @@
 
 #include "io.h"
 
+/* ---- the reader under test ---- */
+
+/*
+ * Each reader test is built twice: IO_TEST_MODE IO_SYNC (pread) and
+ * IO_URING.  The io_uring build skips a test when the kernel refuses
+ * io_uring (a seccomp'd container): then only the fallback can be tested.
+ */
+#ifndef IO_TEST_MODE
+#define IO_TEST_MODE IO_SYNC
+#endif
+
+static inline io_reader_t *t_reader_new(const char *const *paths, size_t n,
+                                        const io_opts_t *o)
+{
+    io_opts_t x = { 0 };
+    if (o)
+        x = *o;
+    x.mode = IO_TEST_MODE;
+    io_reader_t *r = io_reader_new(paths, n, &x);
+    assert_non_null(r);
+    if (io_reader_mode(r) != IO_TEST_MODE) {
+        io_reader_free(r);
+        fprintf(stderr, "io_uring refused by this kernel: skipped\n");
+        skip();
+    }
+    return r;
+}
+
 /* ---- collected messages ---- */
 
 typedef struct tmsg {

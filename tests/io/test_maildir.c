@@ -58,7 +58,7 @@ static void maildir_reads_cur_then_new_sorted_and_never_tmp(void **state)
     put(d, "md/new/1600000000.M0P1.host", "From new\n"); /* maildir files are never mbox */
     put(d, "md/tmp/1800000000.M9P1.host", "being delivered\n");
     const char *paths[] = { md };
-    io_reader_t *r = io_reader_new(paths, 1, NULL);
+    io_reader_t *r = t_reader_new(paths, 1, NULL);
     char f[600];
     /* each maildir message is named by its own file, index 0 */
     expect(r, t_path(f, sizeof(f), "%s/cur/1700000001.M1P1.host:2,S", md), 0, "first\n");
@@ -79,7 +79,7 @@ static void maildir_with_only_new_is_a_maildir(void **state)
     put(d, "new/a", "A\n");
     put(d, "other.eml", "not part of the maildir\n");
     const char *paths[] = { d };
-    io_reader_t *r = io_reader_new(paths, 1, NULL);
+    io_reader_t *r = t_reader_new(paths, 1, NULL);
     char f[600];
     expect(r, t_path(f, sizeof(f), "%s/new/a", d), 0, "A\n");
     expect_end(r);
@@ -107,7 +107,7 @@ static void tree_walk_is_sorted_and_classifies_each_file(void **state)
     assert_int_equal(symlink("b.eml", t_path(q, sizeof(q), "%s/link.eml", d)), 0);
 
     const char *paths[] = { d };
-    io_reader_t *r = io_reader_new(paths, 1, NULL);
+    io_reader_t *r = t_reader_new(paths, 1, NULL);
     expect(r, t_path(p, sizeof(p), "%s/a/x.mbox", d), 0, "m1\n");
     expect(r, t_path(p, sizeof(p), "%s/a/x.mbox", d), 1, "m2\n");
     expect(r, t_path(p, sizeof(p), "%s/a/y.eml", d), 0, "Subject: y\n\ny\n");
@@ -130,7 +130,7 @@ static void missing_path_yields_an_error_and_the_rest_is_read(void **state)
     t_path(eml, sizeof(eml), "%s/b.eml", d);
     put(d, "b.eml", "B\n");
     const char *paths[] = { missing, eml, missing };
-    io_reader_t *r = io_reader_new(paths, 3, NULL);
+    io_reader_t *r = t_reader_new(paths, 3, NULL);
     io_msg_t m;
     assert_true(io_reader_next(r, &m));
     assert_int_equal(m.err, ENOENT);
@@ -157,7 +157,7 @@ static void dangling_symlink_in_a_walk_is_an_error(void **state)
     assert_int_equal(symlink("nowhere", t_path(p, sizeof(p), "%s/a.eml", d)), 0);
     put(d, "b.eml", "B\n");
     const char *paths[] = { d };
-    io_reader_t *r = io_reader_new(paths, 1, NULL);
+    io_reader_t *r = t_reader_new(paths, 1, NULL);
     io_msg_t m;
     assert_true(io_reader_next(r, &m));
     assert_int_equal(m.err, ENOENT);
@@ -177,7 +177,7 @@ static void messages_outlive_the_reader_buffers(void **state)
     put(d, "x.mbox", "From a Mon Jan  1 00:00:00 2024\none\n\nFrom a Mon Jan  1 00:00:00 2024\ntwo\n");
     const char *paths[] = { t_path(p, sizeof(p), "%s/x.mbox", d) };
     io_opts_t o = { .chunk_size = 16 };
-    io_reader_t *r = io_reader_new(paths, 1, &o);
+    io_reader_t *r = t_reader_new(paths, 1, &o);
     io_msg_t a, b, c;
     assert_true(io_reader_next(r, &a));
     assert_true(io_reader_next(r, &b));

@@ -40,7 +40,7 @@ static void check_reader_vs_split(const char *path, const uint8_t *data, size_t 
     size_t max = o->max_msg_size ? o->max_msg_size : ((size_t)64 << 20);
     tsplit_t t = tsplit(data, n, fmt);
     const char *paths[1] = { via_stdin ? "-" : path };
-    io_reader_t *r = io_reader_new(paths, 1, o);
+    io_reader_t *r = t_reader_new(paths, 1, o);
     io_msg_t m;
     size_t i = 0;
 
@@ -225,7 +225,7 @@ static void message_bigger_than_max_is_cut_short_and_bounded(void **state)
     t_write_file(t_path(p, sizeof(p), "%s/big.mbox", dir), mb, n);
     const char *paths[] = { p };
     io_opts_t o = { .chunk_size = 512, .max_msg_size = 1000 };
-    io_reader_t *r = io_reader_new(paths, 1, &o);
+    io_reader_t *r = t_reader_new(paths, 1, &o);
     io_msg_t m;
     assert_true(io_reader_next(r, &m));
     assert_int_equal(m.flags, 0);
@@ -360,7 +360,7 @@ static void single_message_bigger_than_max_is_cut_short(void **state)
     t_write_file(t_path(p, sizeof(p), "%s/big.eml", dir), b, 5000);
     const char *paths[] = { p };
     io_opts_t o = { .chunk_size = 512, .max_msg_size = 1000 };
-    io_reader_t *r = io_reader_new(paths, 1, &o);
+    io_reader_t *r = t_reader_new(paths, 1, &o);
     io_msg_t m;
     assert_true(io_reader_next(r, &m));
     assert_int_equal(m.flags, IO_MSG_TRUNCATED);
@@ -387,7 +387,7 @@ static void stdin_without_from_line_is_one_message(void **state)
     dup2(fds[0], 0);
     close(fds[0]);
     const char *paths[] = { "-" };
-    io_reader_t *r = io_reader_new(paths, 1, NULL);
+    io_reader_t *r = t_reader_new(paths, 1, NULL);
     io_msg_t m;
     assert_true(io_reader_next(r, &m));
     assert_string_equal(m.source, "-");

@@ -1,0 +1,559 @@
+/*
+ * read_uring.c - the io_uring reading paths.
+ *
+ *   io_ur_*  one ring per reader, and a reaper that marks operations done.
+ *   io_ra_*  mbox readahead: IO_RA_DEPTH reads of chunk_size queued ahead of
+ *            the cutter, handed over in file order.  Each read lands after a
+ *            headroom, so a message that runs past the end of one buffer is
+ *            stitched by copying only its own bytes in front of the next.
+ *   io_fp_*  many small files (maildir, directory trees): up to IO_FP_DEPTH
+ *            files at once going through openat+statx, read, close, all
+ *            submitted together; results are handed out in the order added.
+ *
+ * Anything unusual (a file that grew, a short read, EAGAIN, a file too big
+ * to prefetch) is handed back to the pread path, so both paths give the
+ * same messages.  The reader falls back to pread entirely when the kernel
+ * refuses io_uring (seccomp, old kernels: EPERM, ENOSYS).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <liburing.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "io_internal.h"
+
+#define IO_UR_ENTRIES 256u
+#define IO_RA_DEPTH 4u
+#define IO_FP_DEPTH 64u
+
+/* ---- the ring --------------------------------------------------------- */
+
+/* One operation's completion: the reaper stores res and clears pending. */
+typedef struct io_ur_op {
+    int res;
+    int pending;
+} io_ur_op_t;
+
+struct io_ur {
+    struct io_uring ring;
+    unsigned queued; /* SQEs prepared and not yet submitted */
+};
+
+/* AS_IO_URING_FAIL=EPERM|ENOSYS|...: act as a kernel that refuses io_uring. */
+static int forced_failure(void)
+{
+    const char *v = getenv("AS_IO_URING_FAIL");
+    if (!v || !*v)
+        return 0;
+    if (strcmp(v, "ENOSYS") == 0)
+        return ENOSYS;
+    if (strcmp(v, "ENOMEM") == 0)
+        return ENOMEM;
+    return EPERM;
+}
+
+static int ops_supported(struct io_uring *ring)
+{
+    static const int need[] = { IORING_OP_READ, IORING_OP_OPENAT, IORING_OP_STATX,
+                                IORING_OP_CLOSE };
+    struct io_uring_probe *p = io_uring_get_probe_ring(ring);
+    int ok = p != NULL;
+    for (size_t i = 0; ok && i < sizeof(need) / sizeof(need[0]); i++)
+        ok = io_uring_opcode_supported(p, need[i]);
+    if (p)
+        io_uring_free_probe(p);
+    return ok;
+}
+
+int io_ur_new(io_ur_t **out)
+{
+    int err = forced_failure();
+    *out = NULL;
+    if (err)
+        return err;
+    io_ur_t *u = calloc(1, sizeof(*u));
+    if (!u)
+        return ENOMEM;
+    int rc = io_uring_queue_init(IO_UR_ENTRIES, &u->ring, 0);
+    if (rc < 0) {
+        free(u);
+        return -rc;
+    }
+    if (!ops_supported(&u->ring)) {
+        io_uring_queue_exit(&u->ring);
+        free(u);
+        return ENOSYS;
+    }
+    *out = u;
+    return 0;
+}
+
+void io_ur_free(io_ur_t *u)
+{
+    if (!u)
+        return;
+    io_uring_submit(&u->ring); /* queued closes */
+    io_uring_queue_exit(&u->ring);
+    free(u);
+}
+
+static void reap(io_ur_t *u)
+{
+    struct io_uring_cqe *cqe;
+    unsigned head, n = 0;
+
+    io_uring_for_each_cqe(&u->ring, head, cqe) {
+        io_ur_op_t *op = io_uring_cqe_get_data(cqe);
+        if (op) {
+            op->res = cqe->res;
+            op->pending = 0;
+        }
+        n++;
+    }
+    io_uring_cq_advance(&u->ring, n);
+}
+
+/* Submit what is queued and wait for at least one completion. */
+static void wait_some(io_ur_t *u)
+{
+    int rc;
+    do {
+        rc = io_uring_submit_and_wait(&u->ring, 1);
+    } while (rc == -EINTR);
+    u->queued = 0;
+    reap(u);
+}
+
+/* An SQE for op (NULL op: nobody waits for it, e.g. a close). */
+static struct io_uring_sqe *get_sqe(io_ur_t *u, io_ur_op_t *op)
+{
+    struct io_uring_sqe *sqe = io_uring_get_sqe(&u->ring);
+    while (!sqe) {
+        io_uring_submit(&u->ring);
+        u->queued = 0;
+        reap(u);
+        sqe = io_uring_get_sqe(&u->ring);
+    }
+    u->queued++;
+    io_uring_sqe_set_data(sqe, op);
+    if (op) {
+        op->pending = 1;
+        op->res = 0;
+    }
+    return sqe;
+}
+
+static void wait_op(io_ur_t *u, io_ur_op_t *op)
+{
+    while (op->pending)
+        wait_some(u);
+}
+
+/*
+ * The rest of a read the kernel cut short (or refused with EAGAIN) done
+ * with pread: res is the completion, dst/want/off what was asked.
+ * Returns 0 or an errno value; *got is the total.
+ */
+static int finish_read(int res, int fd, uint64_t off, uint8_t *dst, size_t want,
+                       size_t *got)
+{
+    size_t more;
+    if (res < 0 && res != -EAGAIN && res != -EINTR && res != -ECANCELED) {
+        *got = 0;
+        return -res;
+    }
+    size_t have = res > 0 ? (size_t)res : 0;
+    if (have == want) {
+        *got = have;
+        return 0;
+    }
+    int err = io_read_at(fd, 1, off + have, dst + have, want - have, &more);
+    *got = have + more;
+    return err;
+}
+
+/* ---- mbox readahead --------------------------------------------------- */
+
+typedef struct ra_slot {
+    io_ur_op_t op;
+    io_buf_t *b;
+    uint64_t off;  /* file offset of b->data[headroom] */
+    size_t lo, hi; /* unconsumed bytes b->data[lo .. hi) once ready */
+    int busy;      /* a read is in flight or not yet checked */
+    int err;
+    int last;      /* the stream ends after this slot */
+} ra_slot_t;
+
+struct io_ra {
+    io_ur_t *u;
+    int fd;
+    size_t chunk, room;
+    uint64_t next_off;  /* where the next queued read starts */
+    int stopped;        /* a slot met the end or an error: queue nothing more */
+    unsigned head;
+    ra_slot_t s[IO_RA_DEPTH];
+};
+
+static void ra_queue(io_ra_t *ra, ra_slot_t *sl, io_buf_t *spare)
+{
+    if (!sl->b || io_buf_refs(sl->b) != 1) {
+        io_buf_unref(sl->b);
+        sl->b = NULL;
+        if (spare && spare->cap == ra->room + ra->chunk && io_buf_refs(spare) == 1)
+            sl->b = spare;
+        else {
+            io_buf_unref(spare);
+            sl->b = io_buf_new(ra->room + ra->chunk);
+        }
+    } else {
+        io_buf_unref(spare);
+    }
+    sl->lo = sl->hi = ra->room;
+    sl->err = 0;
+    sl->last = 0;
+    sl->off = ra->next_off;
+    if (!sl->b) {
+        sl->err = ENOMEM;
+        sl->busy = 0;
+        sl->last = 1;
+        ra->stopped = 1;
+        return;
+    }
+    ra->next_off += ra->chunk;
+    sl->busy = 1;
+    struct io_uring_sqe *sqe = get_sqe(ra->u, &sl->op);
+    io_uring_prep_read(sqe, ra->fd, sl->b->data + ra->room, (unsigned)ra->chunk,
+                       sl->off);
+}
+
+io_ra_t *io_ra_new(io_ur_t *u, int fd, uint64_t off, size_t chunk)
+{
+    io_ra_t *ra = calloc(1, sizeof(*ra));
+    if (!ra)
+        return NULL;
+    ra->u = u;
+    ra->fd = fd;
+    /* One read may not exceed what a single SQE length holds. */
+    ra->chunk = chunk > ((size_t)1 << 30) ? (size_t)1 << 30 : chunk;
+    /* Headroom for the tail of a message: most messages are far smaller. */
+    ra->room = chunk / 2 < ((size_t)1 << 20) ? chunk / 2 : (size_t)1 << 20;
+    ra->next_off = off;
+    for (unsigned i = 0; i < IO_RA_DEPTH; i++)
+        ra_queue(ra, &ra->s[i], NULL);
+    return ra;
+}
+
+void io_ra_free(io_ra_t *ra)
+{
+    if (!ra)
+        return;
+    for (unsigned i = 0; i < IO_RA_DEPTH; i++) {
+        wait_op(ra->u, &ra->s[i].op); /* the kernel still writes into b */
+        io_buf_unref(ra->s[i].b);
+    }
+    free(ra);
+}
+
+/* The head slot, read and checked (waits for it). */
+static ra_slot_t *ra_head(io_ra_t *ra)
+{
+    ra_slot_t *sl = &ra->s[ra->head];
+    if (sl->busy) {
+        size_t got;
+        wait_op(ra->u, &sl->op);
+        sl->busy = 0;
+        sl->err = finish_read(sl->op.res, ra->fd, sl->off, sl->b->data + ra->room,
+                              ra->chunk, &got);
+        sl->hi = ra->room + got;
+        if (sl->err || got < ra->chunk) {
+            sl->last = 1;
+            ra->stopped = 1;
+        }
+    }
+    return sl;
+}
+
+int io_ra_peek(io_ra_t *ra, io_ra_view_t *v)
+{
+    ra_slot_t *sl = ra_head(ra);
+    v->b = sl->b;
+    v->lo = sl->lo;
+    v->hi = sl->hi;
+    v->off = sl->off + (sl->lo - ra->room);
+    v->last = sl->last;
+    return sl->err;
+}
+
+/* Move on from an exhausted head slot (never past the last one). */
+static void ra_advance(io_ra_t *ra, io_buf_t *spare)
+{
+    ra_slot_t *sl = &ra->s[ra->head];
+    if (sl->last) {
+        io_buf_unref(spare);
+        return;
+    }
+    if (ra->stopped) {
+        /* Nothing more will be read: keep the slot empty and final. */
+        io_buf_unref(spare);
+        sl->lo = sl->hi;
+        sl->last = 1;
+    } else {
+        ra_queue(ra, sl, spare);
+    }
+    ra->head = (ra->head + 1) % IO_RA_DEPTH;
+}
+
+io_buf_t *io_ra_take(io_ra_t *ra, io_buf_t *spare)
+{
+    ra_slot_t *sl = ra_head(ra);
+    io_buf_t *b = sl->b;
+    if (!b) {
+        io_buf_unref(spare);
+        return NULL;
+    }
+    b->len = sl->hi;
+    sl->b = NULL;
+    sl->lo = sl->hi;
+    ra_advance(ra, spare);
+    return b;
+}
+
+int io_ra_read(io_ra_t *ra, uint8_t *dst, size_t want, size_t *got)
+{
+    size_t n = 0;
+    while (n < want) {
+        ra_slot_t *sl = ra_head(ra);
+        if (sl->err) {
+            *got = n;
+            return sl->err;
+        }
+        size_t k = sl->hi - sl->lo;
+        if (k > want - n)
+            k = want - n;
+        if (k)
+            memcpy(dst + n, sl->b->data + sl->lo, k);
+        sl->lo += k;
+        n += k;
+        if (sl->lo < sl->hi)
+            break;
+        if (sl->last)
+            break;
+        ra_advance(ra, NULL);
+    }
+    *got = n;
+    return 0;
+}
+
+/* ---- many small files ------------------------------------------------- */
+
+enum { FP_FREE = 0, FP_STAT, FP_OPEN, FP_READ, FP_DONE };
+
+typedef struct fp_slot {
+    io_ur_op_t op_open, op_stat, op_read;
+    char *path;
+    struct statx stx;
+    int stage;
+    int fd;
+    io_buf_t *b;
+    size_t want;
+    io_fp_res_t res;
+} fp_slot_t;
+
+struct io_fp {
+    io_ur_t *u;
+    int tree;       /* lstat semantics first (a walk), else a maildir */
+    size_t max_file;
+    unsigned head, count;
+    fp_slot_t s[IO_FP_DEPTH];
+};
+
+io_fp_t *io_fp_new(io_ur_t *u, int tree, size_t max_file)
+{
+    io_fp_t *fp = calloc(1, sizeof(*fp));
+    if (!fp)
+        return NULL;
+    fp->u = u;
+    fp->tree = tree;
+    fp->max_file = max_file;
+    for (unsigned i = 0; i < IO_FP_DEPTH; i++)
+        fp->s[i].fd = -1;
+    return fp;
+}
+
+static void fp_close(io_fp_t *fp, fp_slot_t *sl)
+{
+    if (sl->fd >= 0) {
+        struct io_uring_sqe *sqe = get_sqe(fp->u, NULL);
+        io_uring_prep_close(sqe, sl->fd);
+        sl->fd = -1;
+    }
+}
+
+static void fp_finish(io_fp_t *fp, fp_slot_t *sl, int state, int err)
+{
+    fp_close(fp, sl);
+    if (state != IO_FP_DONE) {
+        io_buf_unref(sl->b);
+        sl->b = NULL;
+    }
+    sl->res.state = state;
+    sl->res.err = err;
+    sl->res.b = sl->b;
+    sl->b = NULL;
+    sl->stage = FP_DONE;
+}
+
+static void fp_queue_stat(io_fp_t *fp, fp_slot_t *sl, int flags)
+{
+    struct io_uring_sqe *sqe = get_sqe(fp->u, &sl->op_stat);
+    io_uring_prep_statx(sqe, AT_FDCWD, sl->path, flags, STATX_TYPE | STATX_SIZE,
+                        &sl->stx);
+}
+
+static void fp_queue_open(io_fp_t *fp, fp_slot_t *sl)
+{
+    struct io_uring_sqe *sqe = get_sqe(fp->u, &sl->op_open);
+    io_uring_prep_openat(sqe, AT_FDCWD, sl->path, O_RDONLY | O_CLOEXEC, 0);
+}
+
+/* Size known (statx): read the whole file and one byte more, to see the end. */
+static void fp_queue_read(io_fp_t *fp, fp_slot_t *sl)
+{
+    if (!S_ISREG(sl->stx.stx_mode) || sl->stx.stx_size >= fp->max_file) {
+        fp_finish(fp, sl, IO_FP_SYNC, 0);
+        return;
+    }
+    sl->want = (size_t)sl->stx.stx_size + 1;
+    sl->b = io_buf_new(sl->want);
+    if (!sl->b) {
+        fp_finish(fp, sl, IO_FP_SYNC, 0);
+        return;
+    }
+    struct io_uring_sqe *sqe = get_sqe(fp->u, &sl->op_read);
+    io_uring_prep_read(sqe, sl->fd, sl->b->data, (unsigned)sl->want, 0);
+    sl->stage = FP_READ;
+}
+
+/* Move one slot on as far as its completions allow (never waits). */
+static void fp_step(io_fp_t *fp, fp_slot_t *sl)
+{
+    switch (sl->stage) {
+    case FP_STAT: /* a walk: lstat first; only regular files are prefetched */
+        if (sl->op_stat.pending)
+            return;
+        if (sl->op_stat.res < 0 || !S_ISREG(sl->stx.stx_mode) ||
+            sl->stx.stx_size >= fp->max_file) {
+            fp_finish(fp, sl, IO_FP_SYNC, 0);
+            return;
+        }
+        fp_queue_open(fp, sl);
+        sl->stage = FP_OPEN;
+        return;
+    case FP_OPEN: /* the open (and, for a maildir, the statx beside it) */
+        if (sl->op_open.pending || sl->op_stat.pending)
+            return;
+        if (sl->op_open.res < 0) {
+            fp_finish(fp, sl, IO_FP_ERR, -sl->op_open.res);
+            return;
+        }
+        sl->fd = sl->op_open.res;
+        if (sl->op_stat.res < 0) {
+            fp_finish(fp, sl, IO_FP_SYNC, 0);
+            return;
+        }
+        fp_queue_read(fp, sl);
+        return;
+    case FP_READ:
+        if (sl->op_read.pending)
+            return;
+        {
+            int res = sl->op_read.res;
+            if (res == -EAGAIN || res == -EINTR || res == -ECANCELED ||
+                (res >= 0 && (size_t)res == sl->want)) {
+                /* Refused for now, or the file grew: the pread path decides. */
+                fp_finish(fp, sl, IO_FP_SYNC, 0);
+            } else if (res < 0) {
+                fp_finish(fp, sl, IO_FP_ERR, -res);
+            } else {
+                sl->b->len = (size_t)res;
+                fp_finish(fp, sl, IO_FP_DONE, 0);
+            }
+        }
+        return;
+    default:
+        return;
+    }
+}
+
+int io_fp_add(io_fp_t *fp, char *path)
+{
+    if (fp->count == IO_FP_DEPTH)
+        return -1;
+    fp_slot_t *sl = &fp->s[(fp->head + fp->count) % IO_FP_DEPTH];
+    memset(&sl->res, 0, sizeof(sl->res));
+    sl->path = path;
+    sl->fd = -1;
+    sl->b = NULL;
+    if (fp->tree) {
+        fp_queue_stat(fp, sl, AT_SYMLINK_NOFOLLOW);
+        sl->op_open.pending = 0;
+        sl->stage = FP_STAT;
+    } else {
+        /* A maildir entry is a regular file (or a link to one): open and
+         * statx it at once. */
+        fp_queue_open(fp, sl);
+        fp_queue_stat(fp, sl, 0);
+        sl->stage = FP_OPEN;
+    }
+    fp->count++;
+    return 0;
+}
+
+size_t io_fp_count(const io_fp_t *fp)
+{
+    return fp->count;
+}
+
+char *io_fp_next(io_fp_t *fp, io_fp_res_t *res)
+{
+    fp_slot_t *h = &fp->s[fp->head];
+    for (;;) {
+        for (unsigned i = 0; i < fp->count; i++)
+            fp_step(fp, &fp->s[(fp->head + i) % IO_FP_DEPTH]);
+        if (h->stage == FP_DONE)
+            break;
+        wait_some(fp->u);
+    }
+    *res = h->res;
+    char *path = h->path;
+    h->path = NULL;
+    h->stage = FP_FREE;
+    fp->head = (fp->head + 1) % IO_FP_DEPTH;
+    fp->count--;
+    /* Queue the closes and reads that became ready without waiting. */
+    if (fp->u->queued) {
+        io_uring_submit(&fp->u->ring);
+        fp->u->queued = 0;
+    }
+    return path;
+}
+
+void io_fp_free(io_fp_t *fp)
+{
+    if (!fp)
+        return;
+    while (fp->count) {
+        io_fp_res_t res;
+        free(io_fp_next(fp, &res));
+        io_buf_unref(res.b);
+    }
+    /* Closes queued by the last results must reach the kernel. */
+    if (fp->u->queued) {
+        io_uring_submit(&fp->u->ring);
+        fp->u->queued = 0;
+    }
+    free(fp);
+}
