@@ -154,8 +154,9 @@ static eng_checks_status_t run_dkim(const eng_ctx_t *ctx, const eng_msg_t *m, in
 {
     const eng_config_t *cfg = ctx->cfg;
     eng_dkim_opts_t o = { now, cfg->legacy, cfg->max_sigs };
-    return eng_dkim_verify(m, ctx->dns, &o, &v->dkim, &v->ndkim) < 0 ? ENG_CHECKS_NOMEM
-                                                                      : ENG_CHECKS_DONE;
+    return eng_dkim_verify(m, ctx->dns, &o, &v->bodyhash, &v->dkim, &v->ndkim) < 0
+               ? ENG_CHECKS_NOMEM
+               : ENG_CHECKS_DONE;
 }
 
 static eng_checks_status_t run_arc(const eng_ctx_t *ctx, const eng_msg_t *m, int64_t now,
@@ -171,8 +172,16 @@ eng_checks_status_t eng_checks_step(const eng_ctx_t *ctx, const eng_msg_t *m, in
                                     eng_verdicts_t *v, eng_lookup_fn lookup, void *arg)
 {
     unsigned c = ctx->cfg->checks;
-    STEP(ENG_STEP_PREFETCH, prefetch_keys(ctx, m, lookup, arg) ? ENG_CHECKS_PENDING
-                                                                : ENG_CHECKS_DONE);
+    if (!(v->done & ENG_STEP_PREFETCH)) {
+        v->done |= ENG_STEP_PREFETCH;
+        if (prefetch_keys(ctx, m, lookup, arg)) {
+            /* the body hash needs no key: do it while the keys travel */
+            if ((c & (ENG_CHECK_DKIM | ENG_CHECK_DMARC)) &&
+                eng_dkim_prehash(m, ctx->cfg->max_sigs, &v->bodyhash) < 0)
+                return ENG_CHECKS_NOMEM;
+            return ENG_CHECKS_PENDING;
+        }
+    }
     /* DMARC needs DKIM's passes and SPF's result even when they are not shown */
     if (c & (ENG_CHECK_DKIM | ENG_CHECK_DMARC))
         STEP(ENG_STEP_DKIM, run_dkim(ctx, m, now, v));

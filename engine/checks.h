@@ -30,6 +30,7 @@ typedef struct eng_ctx {
 
 typedef struct eng_verdicts {
     unsigned done;         /* ENG_STEP_* finished (a check can yield and resume) */
+    eng_bodyhashes_t bodyhash; /* hashed while the keys were in flight */
     eng_dkim_res_t *dkim;  /* malloc'd */
     size_t ndkim;
     int spf_run;

@@ -24,48 +24,70 @@
 
 /* ---- body hashes, shared between signatures ---- */
 
-typedef struct bodyhash {
-    crypto_canon_t canon;
-    crypto_hash_alg_t alg;
-    int64_t l;
-    uint8_t digest[CRYPTO_MAX_DIGEST];
-    size_t dlen;
-    uint64_t canon_len;
-} bodyhash_t;
-
-#define MAX_BODYHASH 8
-
 typedef struct vctx {
     const eng_msg_t *m;
     dns_t *dns;
     const eng_dkim_opts_t *o;
-    bodyhash_t bh[MAX_BODYHASH];
-    size_t nbh;
+    eng_bodyhashes_t *bh;    /* the caller's, or own_bh */
+    eng_bodyhashes_t own_bh;
     uint8_t *scratch; /* header canonicalization */
     size_t scratch_cap;
 } vctx_t;
 
-static const bodyhash_t *body_hash(vctx_t *v, const dkim_sig_t *sig)
+static const eng_bodyhash_t *bh_find(const eng_bodyhashes_t *bhs, const dkim_sig_t *sig)
 {
-    for (size_t i = 0; i < v->nbh; i++)
-        if (v->bh[i].canon == sig->bcanon && v->bh[i].alg == sig->hash &&
-            v->bh[i].l == sig->l)
-            return &v->bh[i];
-    bodyhash_t tmp, *b = v->nbh < MAX_BODYHASH ? &v->bh[v->nbh++] : &tmp;
+    for (size_t i = 0; i < bhs->n; i++)
+        if (bhs->bh[i].canon == sig->bcanon && bhs->bh[i].alg == sig->hash &&
+            bhs->bh[i].l == sig->l)
+            return &bhs->bh[i];
+    return NULL;
+}
+
+/* The body hash for sig's c=, a= and l=, computed once per message. */
+static const eng_bodyhash_t *bh_get(eng_bodyhashes_t *bhs, const eng_msg_t *m,
+                                    const dkim_sig_t *sig)
+{
+    const eng_bodyhash_t *found = bh_find(bhs, sig);
+    if (found)
+        return found;
+    /* more distinct combinations than slots: the last slot is recycled */
+    eng_bodyhash_t *b = &bhs->bh[bhs->n < ENG_MAX_BODYHASH ? bhs->n++ : ENG_MAX_BODYHASH - 1];
     b->canon = sig->bcanon;
     b->alg = sig->hash;
     b->l = sig->l;
     crypto_bodyhash_t *h = crypto_bodyhash_new(sig->bcanon, sig->hash, sig->l);
-    if (!h)
+    if (!h) {
+        bhs->n--;
         return NULL;
-    crypto_bodyhash_update(h, v->m->body.p, v->m->body.n);
+    }
+    crypto_bodyhash_update(h, m->body.p, m->body.n);
     crypto_bodyhash_final(h, b->digest, &b->dlen, &b->canon_len);
     crypto_bodyhash_free(h);
-    if (b == &tmp) { /* more distinct body hashes than slots: keep the last */
-        v->bh[MAX_BODYHASH - 1] = tmp;
-        return &v->bh[MAX_BODYHASH - 1];
-    }
     return b;
+}
+
+static const eng_bodyhash_t *body_hash(vctx_t *v, const dkim_sig_t *sig)
+{
+    return bh_get(v->bh, v->m, sig);
+}
+
+int eng_dkim_prehash(const eng_msg_t *m, unsigned max_sigs, eng_bodyhashes_t *bhs)
+{
+    unsigned k = 0;
+    dkim_sig_t *sig = malloc(sizeof *sig);
+    if (!sig)
+        return -1;
+    for (size_t i = 0; i < m->nf && k < max_sigs; i++) {
+        if (!slice_eq_cstr_nocase(m->f[i].name, "dkim-signature"))
+            continue;
+        k++;
+        if (dkim_sig_parse(m->f[i].value, sig) == NULL && !bh_get(bhs, m, sig)) {
+            free(sig);
+            return -1;
+        }
+    }
+    free(sig);
+    return 0;
 }
 
 static uint8_t *scratch(vctx_t *v, size_t need)
@@ -178,7 +200,7 @@ static void set_short_key(verdict_t *vd, eng_result_t r)
 static int run_crypto(vctx_t *v, const dkim_sig_t *sig, const eng_field_t *self,
                       const crypto_key_t *key, int *bh_ok, uint64_t *canon_len)
 {
-    const bodyhash_t *b = body_hash(v, sig);
+    const eng_bodyhash_t *b = body_hash(v, sig);
     if (!b)
         return -2;
     *canon_len = b->canon_len;
@@ -336,7 +358,7 @@ static void verify_one(vctx_t *v, const eng_field_t *f, dkim_sig_t *sig,
 }
 
 int eng_dkim_verify(const eng_msg_t *m, dns_t *dns, const eng_dkim_opts_t *o,
-                    eng_dkim_res_t **out, size_t *n)
+                    eng_bodyhashes_t *bhs, eng_dkim_res_t **out, size_t *n)
 {
     size_t count = 0;
     for (size_t i = 0; i < m->nf; i++)
@@ -348,6 +370,7 @@ int eng_dkim_verify(const eng_msg_t *m, dns_t *dns, const eng_dkim_opts_t *o,
     eng_dkim_res_t *res = calloc(count, sizeof *res);
     dkim_sig_t *sig = malloc(sizeof *sig); /* large: decoded b= and h= lists */
     vctx_t v = { .m = m, .dns = dns, .o = o };
+    v.bh = bhs ? bhs : &v.own_bh;
     if (!res || !sig) {
         free(res);
         free(sig);

@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 
+#include "crypto.h"
 #include "dns.h"
 #include "msg.h"
 #include "result.h"
@@ -40,14 +41,38 @@ enum {
     ENG_DKIM_HAS_C = 16, ENG_DKIM_HAS_B = 32
 };
 
+/* Body hashes of one message, one per distinct (c= body, a= hash, l=). */
+#define ENG_MAX_BODYHASH 8
+typedef struct eng_bodyhash {
+    crypto_canon_t canon;
+    crypto_hash_alg_t alg;
+    int64_t l;
+    uint8_t digest[CRYPTO_MAX_DIGEST];
+    size_t dlen;
+    uint64_t canon_len;  /* the whole canonical body, for the l= check */
+} eng_bodyhash_t;
+
+typedef struct eng_bodyhashes {
+    eng_bodyhash_t bh[ENG_MAX_BODYHASH];
+    size_t n;
+} eng_bodyhashes_t;
+
+/*
+ * Hash the body for every usable signature (the first max_sigs), so the
+ * work is done while the keys are still in flight.  Returns -1 on
+ * out-of-memory.
+ */
+int eng_dkim_prehash(const eng_msg_t *m, unsigned max_sigs, eng_bodyhashes_t *bhs);
+
 /*
  * Verify the message's DKIM-Signature fields in header order, top first.
+ * bhs (may be NULL) holds body hashes already computed and gets new ones.
  * *out is an array of *n results (malloc'd; free()); returns 0, or -1 on
  * out-of-memory.  DNS answers come from dns; until the job model of the
  * throughput issue lands, an answer in flight is waited for here.
  */
 int eng_dkim_verify(const eng_msg_t *m, dns_t *dns, const eng_dkim_opts_t *o,
-                    eng_dkim_res_t **out, size_t *n);
+                    eng_bodyhashes_t *bhs, eng_dkim_res_t **out, size_t *n);
 
 /*
  * Choose the header fields an h= list signs (RFC 6376 5.4.2): for each name
