@@ -33,6 +33,8 @@ static const char usage[] =
     "      --legacy               accept rsa-sha1 and 512..1023-bit RSA keys\n"
     "      --max-signatures=N     DKIM signatures verified per message (default 50)\n"
     "      --mbox=o|rd|cl2        mbox variant (default: detected per file)\n"
+    "      --io=uring|sync        read with io_uring (default; pread where the\n"
+    "                             kernel refuses it) or with pread\n"
     "      --summary              aggregate table on stderr at the end\n"
     "      --border-hop=N         SPF: the Nth Received from the top is the border's (1)\n"
     "      --border-by=REGEX      SPF: the first Received whose 'by' part matches\n"
@@ -52,7 +54,7 @@ enum {
     OPT_DNS = 256, OPT_CHECKS, OPT_NOW, OPT_LEGACY, OPT_SUMMARY, OPT_MBOX, OPT_MAXSIG,
     OPT_HOP, OPT_BY, OPT_IP, OPT_HELO, OPT_MAILFROM, OPT_RECEIVER, OPT_DMARC, OPT_PSL,
     OPT_AUTHSERV, OPT_DNS_RECORD, OPT_DNS_TIMEOUT, OPT_DNS_TRIES, OPT_DNS_INFLIGHT,
-    OPT_DNS_MIN_TTL, OPT_DNS_MAX_TTL
+    OPT_DNS_MIN_TTL, OPT_DNS_MAX_TTL, OPT_IO
 };
 
 static int bad(const char *what, const char *arg)
@@ -246,6 +248,14 @@ static int parse_option(int c, const char *arg, eng_config_t *cfg)
         return 0;
     case OPT_MBOX:
         return parse_mbox(arg, &cfg->io.mbox);
+    case OPT_IO:
+        if (!strcmp(arg, "uring"))
+            cfg->io.mode = IO_URING;
+        else if (!strcmp(arg, "sync"))
+            cfg->io.mode = IO_SYNC;
+        else
+            return bad("--io must be uring or sync", arg);
+        return 0;
     case OPT_MAXSIG:
         if (parse_uint(arg, 100000, &v) < 0)
             return bad("--max-signatures must be a number", arg);
@@ -267,6 +277,7 @@ int main(int argc, char **argv)
         { "legacy", no_argument, NULL, OPT_LEGACY },
         { "summary", no_argument, NULL, OPT_SUMMARY },
         { "mbox", required_argument, NULL, OPT_MBOX },
+        { "io", required_argument, NULL, OPT_IO },
         { "max-signatures", required_argument, NULL, OPT_MAXSIG },
         { "border-hop", required_argument, NULL, OPT_HOP },
         { "border-by", required_argument, NULL, OPT_BY },
@@ -295,6 +306,7 @@ int main(int argc, char **argv)
         .now = (int64_t)time(NULL),
         .max_sigs = 50,
         .max_fields = 10000,
+        .io = { .mode = IO_URING },
     };
     int c;
     while ((c = getopt_long(argc, argv, "o:j:hV", opts, NULL)) != -1) {
