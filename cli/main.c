@@ -36,6 +36,7 @@ static const char usage[] =
     "      --io=uring|sync        read with io_uring (default; pread where the\n"
     "                             kernel refuses it) or with pread\n"
     "      --summary              aggregate table on stderr at the end\n"
+    "      --progress, --no-progress  progress line on stderr (default: on a terminal)\n"
     "      --border-hop=N         SPF: the Nth Received from the top is the border's (1)\n"
     "      --border-by=REGEX      SPF: the first Received whose 'by' part matches\n"
     "      --ip=IP --helo=NAME --mailfrom=ADDR   SPF: override the archive's envelope\n"
@@ -54,7 +55,7 @@ enum {
     OPT_DNS = 256, OPT_CHECKS, OPT_NOW, OPT_LEGACY, OPT_SUMMARY, OPT_MBOX, OPT_MAXSIG,
     OPT_HOP, OPT_BY, OPT_IP, OPT_HELO, OPT_MAILFROM, OPT_RECEIVER, OPT_DMARC, OPT_PSL,
     OPT_AUTHSERV, OPT_DNS_RECORD, OPT_DNS_TIMEOUT, OPT_DNS_TRIES, OPT_DNS_INFLIGHT,
-    OPT_DNS_MIN_TTL, OPT_DNS_MAX_TTL, OPT_IO
+    OPT_DNS_MIN_TTL, OPT_DNS_MAX_TTL, OPT_IO, OPT_PROGRESS, OPT_NOPROGRESS
 };
 
 static int bad(const char *what, const char *arg)
@@ -246,6 +247,10 @@ static int parse_option(int c, const char *arg, eng_config_t *cfg)
     case OPT_SUMMARY:
         cfg->summary = 1;
         return 0;
+    case OPT_PROGRESS:
+    case OPT_NOPROGRESS:
+        cfg->progress = c == OPT_PROGRESS;
+        return 0;
     case OPT_MBOX:
         return parse_mbox(arg, &cfg->io.mbox);
     case OPT_IO:
@@ -276,6 +281,8 @@ int main(int argc, char **argv)
         { "now", required_argument, NULL, OPT_NOW },
         { "legacy", no_argument, NULL, OPT_LEGACY },
         { "summary", no_argument, NULL, OPT_SUMMARY },
+        { "progress", no_argument, NULL, OPT_PROGRESS },
+        { "no-progress", no_argument, NULL, OPT_NOPROGRESS },
         { "mbox", required_argument, NULL, OPT_MBOX },
         { "io", required_argument, NULL, OPT_IO },
         { "max-signatures", required_argument, NULL, OPT_MAXSIG },
@@ -306,6 +313,7 @@ int main(int argc, char **argv)
         .now = (int64_t)time(NULL),
         .max_sigs = 50,
         .max_fields = 10000,
+        .progress = -1,
         .io = { .mode = IO_URING },
     };
     int c;

@@ -355,6 +355,7 @@ void dns_deliver(dns_t *d, struct dns_entry *e, dns_answer_t *a_own)
     if (d->be.expires)
         e->expires_ms = now_ms() + lifetime_ms(d, a_own);
     count_status(&s->stats, a_own->status);
+    s->stats.answered++;
     waiter_t *w = e->waiters;
     size_t n = e->nwaiters;
     e->grace = n;
@@ -383,6 +384,7 @@ void dns_get_stats(dns_t *d, dns_stats_t *out)
         out->servfails += s->stats.servfails;
         out->refused += s->stats.refused;
         out->broken += s->stats.broken;
+        out->answered += s->stats.answered;
         pthread_mutex_unlock(&s->lock);
     }
 }

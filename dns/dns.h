@@ -141,6 +141,7 @@ typedef struct dns_stats {
     uint64_t coalesced;  /* waited on a query already in flight */
     uint64_t nxdomain, nodata, timeouts, servfails;
     uint64_t refused, broken;
+    uint64_t answered;   /* answers the backend delivered (queries - answered: in flight) */
 } dns_stats_t;
 void dns_get_stats(dns_t *d, dns_stats_t *out);
 

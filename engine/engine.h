@@ -46,6 +46,7 @@ typedef struct eng_config {
     unsigned max_sigs;      /* per message */
     size_t max_fields;      /* header fields per message */
     int summary;            /* aggregate table on stderr */
+    int progress;           /* progress line on stderr: 1 on, 0 off, -1 when a terminal */
     io_opts_t io;
     eng_envelope_opts_t env;
     int dmarc_mode;         /* dmarc_mode_t: 9989, 7489 or both */

@@ -26,9 +26,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "checks.h"
 #include "dns.h"
+#include "progress.h"
 #include "report.h"
 
 enum { SLOT_EMPTY = 0, SLOT_READY, SLOT_BUSY, SLOT_DONE };
@@ -225,10 +227,13 @@ static int run_with(const eng_config_t *cfg, run_t *r, FILE *out)
         free(th);
         return ENG_EXIT_OUTPUT;
     }
+    int show = cfg->progress < 0 ? isatty(STDERR_FILENO) : cfg->progress;
+    eng_progress_t *prog = show ? eng_progress_start(cfg, &r->tally, r->ctx.dns) : NULL;
     feed(r, rd, out, &in, &lines, &werr);
     for (unsigned i = 0; i < started; i++)
         pthread_join(th[i], NULL);
     free(th);
+    eng_progress_stop(prog);
     if (fflush(out) != 0 || ferror(out)) {
         if (!werr)
             fprintf(stderr, "authsweep: writing output: %s\n", strerror(errno));

@@ -143,6 +143,22 @@ def test_stdin_single_message(b):
           and o[0]["dkim"][0]["result"] == "pass", out)
 
 
+def test_progress(b):
+    """A progress line into a log (not a terminal): one a second with --progress.
+    The slow zone (each answer 700 ms late, two rounds at least) makes the run
+    last over a second whatever the machine; the count line stays last."""
+    zone = "--dns=slowzone:700:" + os.path.join(EX, "example.zone")
+    mbox = os.path.join(EX, "archive.mbox")
+    rc, _, err = run(b, zone, "--progress", mbox)
+    lines_ = err.strip().splitlines()
+    prog = [l for l in lines_ if " msgs, " in l and "DNS in flight" in l and "ETA" in l]
+    check("--progress: progress lines on stderr", rc == 0 and len(prog) >= 1, err[-300:])
+    check("--progress: the count line stays last",
+          lines_[-1].startswith("authsweep: 13 messages in, 13 lines out"), lines_[-1:])
+    rc, _, err = run(b, zone, "--no-progress", mbox)
+    check("--no-progress: none", rc == 0 and " msgs, " not in err, err[-300:])
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
@@ -157,6 +173,7 @@ def main():
         test_max_signatures(a.bin)
         test_now_message_date(a.bin)
         test_stdin_single_message(a.bin)
+        test_progress(a.bin)
     print("%d passed, %d failed, 0 skipped" % (results["passed"], results["failed"]))
     sys.exit(1 if results["failed"] else 0)
 
