@@ -3,6 +3,7 @@
  *
  *   buf.c        reference-counted read buffers (io_buf_t)
  *   mbox.c       the mbox cutter: one message at a time over a window of bytes
+ *   scan.c       the vectorized search for "\nFrom " and ">From "
  *   read_sync.c  the reading loop (read/pread), the path of --io=sync
  *   read_uring.c io_uring: mbox readahead and batched small-file reads
  *   walk.c       sorted directory listings, maildir detection
@@ -83,6 +84,12 @@ int io_mbox_cut(slice_t w, int eof, io_mbox_fmt_t fmt, const io_peek_t *peek,
 /* io_mbox_detect() over a window: the format, or -1 for "need more" (*need
  * = window length that settles it, 0 if unknown).  Never -1 when eof. */
 int io_mbox_detect_window(slice_t w, int eof, const io_peek_t *peek, uint64_t *need);
+
+/*
+ * First occurrence of needle (len bytes) in p[0..n), or NULL: memmem(), with
+ * a vectorized scan for the needle's first two bytes (scan.c).
+ */
+const uint8_t *io_find(const uint8_t *p, size_t n, const char *needle, size_t len);
 
 /* ---- reading ---------------------------------------------------------- */
 

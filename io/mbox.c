@@ -26,7 +26,7 @@ static int starts_from(const uint8_t *p, size_t n)
 /* First "\nFrom " in p[0..n), as an offset, or n. */
 static size_t find_sep(const uint8_t *p, size_t n)
 {
-    const uint8_t *hit = memmem(p, n, "\nFrom ", 6);
+    const uint8_t *hit = io_find(p, n, "\nFrom ", 6);
     return hit ? (size_t)(hit - p) : n;
 }
 
@@ -401,7 +401,7 @@ static int next_quoted(slice_t msg, io_mbox_fmt_t fmt, size_t *search, size_t *q
     if (fmt == IO_MBOX_CL2)
         return 0;
     while (*search < msg.n) {
-        const uint8_t *hit = memmem(msg.p + *search, msg.n - *search, ">From ", 6);
+        const uint8_t *hit = io_find(msg.p + *search, msg.n - *search, ">From ", 6);
         if (!hit)
             break;
         size_t h = (size_t)(hit - msg.p), s = h;

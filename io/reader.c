@@ -442,7 +442,7 @@ static int mb_emit_scan(io_reader_t *r, mbox_src_t *s, const io_cut_t *c,
     s->pos += w.n - 6;
     for (;;) {
         w = mb_window(s);
-        const uint8_t *hit = memmem(w.p + 1, w.n - 1, "\nFrom ", 6);
+        const uint8_t *hit = io_find(w.p + 1, w.n - 1, "\nFrom ", 6);
         if (hit) {
             size_t q = (size_t)(hit - w.p);
             uint64_t end = s->base + s->pos + q;

@@ -7,7 +7,10 @@
  * 2. The streaming reader over the same bytes (a memfd) with a small chunk
  *    size, and for the From_ rule also a small max_msg_size: the same
  *    offsets and sizes as io_mbox_split(), the same (prefix of the)
- *    un-quoted bytes.
+ *    un-quoted bytes.  Both reading paths: pread and io_uring (readahead
+ *    buffers of the same small size, so messages span them everywhere).
+ * 3. io_find(), the vectorized "\nFrom " / ">From " search, answers as
+ *    memmem() does.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -17,6 +20,7 @@
 #include <unistd.h>
 
 #include "io.h"
+#include "io_internal.h"
 
 typedef struct seen {
     const uint8_t *base;
@@ -59,12 +63,12 @@ static void check_msg(void *arg, slice_t msg, uint64_t offset)
 
 /* Reader over fd's path must give exactly s's messages. */
 static void check_reader(int fd, const seen_t *s, io_mbox_fmt_t fmt, size_t chunk,
-                         size_t max)
+                         size_t max, io_mode_t mode)
 {
     char path[64];
     snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
     const char *paths[] = { path };
-    io_opts_t o = { .mbox = fmt, .chunk_size = chunk, .max_msg_size = max };
+    io_opts_t o = { .mbox = fmt, .mode = mode, .chunk_size = chunk, .max_msg_size = max };
     io_reader_t *r = io_reader_new(paths, 1, &o);
     io_msg_t m;
     size_t i = 0;
@@ -97,6 +101,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     (void)io_mbox_detect(slice_make(data, size));
+    if (io_find(data, size, "\nFrom ", 6) != memmem(data, size, "\nFrom ", 6) ||
+        io_find(data, size, ">From ", 6) != memmem(data, size, ">From ", 6))
+        abort();
     for (io_mbox_fmt_t fmt = IO_MBOX_AUTO; fmt <= IO_MBOX_CL2; fmt++) {
         seen_t s = { .base = data, .size = size, .fmt = fmt };
         if (fmt == IO_MBOX_AUTO)
@@ -108,11 +115,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             int fd = memfd_create("fuzz_mbox", 0);
             if (fd >= 0 && write(fd, data, size) == (ssize_t)size) {
                 size_t chunk = 1 + size % 53;
-                check_reader(fd, &s, fmt, chunk, (size_t)64 << 20);
-                /* Below max_msg_size the reader may not trust a cl2 header
-                 * block it cannot see whole (io/reader.c): From_ rule only. */
-                if (s.fmt != IO_MBOX_CL2)
-                    check_reader(fd, &s, fmt, chunk, 16 + size % 97);
+                for (io_mode_t mode = IO_SYNC; mode <= IO_URING; mode++) {
+                    check_reader(fd, &s, fmt, chunk, (size_t)64 << 20, mode);
+                    /* Below max_msg_size the reader may not trust a cl2 header
+                     * block it cannot see whole (io/reader.c): From_ rule only. */
+                    if (s.fmt != IO_MBOX_CL2)
+                        check_reader(fd, &s, fmt, chunk, 16 + size % 97, mode);
+                }
             }
             if (fd >= 0)
                 close(fd);
