@@ -89,23 +89,24 @@ def table(results, corpus):
     fl = json.load(open(os.path.join(results, "floor.json")))
     hf = json.load(open(os.path.join(results, "hyperfine.json")))
     nmsg, nbytes = fl["messages"], fl["bytes"]
-    rows = {}
+    rows, cpu = {}, {}
     for r in hf["results"]:
         rows[r["command"]] = statistics.median(r["times"])
+        cpu[r["command"]] = r.get("user", 0.0) + r.get("system", 0.0)
     peers = [n for n in rows if not n.startswith("authsweep")]
     print("corpus: %d messages, %.1f MB (CRLF); floor %.3f s = %.0f msg/s single core"
           % (nmsg, nbytes / 1e6, fl["seconds"], fl["msg_per_s"]))
     print("  floor terms (s): " + ", ".join("%s %.4f" % kv for kv in sorted(fl["terms_s"].items())))
-    hdr = "%-16s %9s %9s %8s %9s" % ("command", "median s", "msg/s", "MB/s", "floor")
+    hdr = "%-16s %9s %9s %9s %8s %9s" % ("command", "median s", "cpu s", "msg/s", "MB/s", "floor")
     hdr += "".join(" %11s" % ("x " + p) for p in peers)
     print(hdr)
     for name, t in rows.items():
-        line = "%-16s %9.3f %9.0f %8.1f %8.0f%%" % (name, t, nmsg / t, nbytes / 1e6 / t,
-                                                    100.0 * fl["seconds"] / t)
+        line = "%-16s %9.3f %9.3f %9.0f %8.1f %8.0f%%" % (
+            name, t, cpu[name], nmsg / t, nbytes / 1e6 / t, 100.0 * fl["seconds"] / t)
         line += "".join(" %11.2f" % (rows[p] / t) for p in peers)
         print(line)
-    print("(floor %: floor seconds / median seconds, single-core floor for every row;"
-          " x PEER: PEER's median / this median)")
+    print("(median s: wall clock; cpu s: mean user+system; floor: floor seconds / median"
+          " seconds, the single-core floor for every row; x PEER: PEER's median / this median)")
     # verdicts: authsweep -j1's per-signature class against each peer
     ours = load_verdicts(os.path.join(results, "authsweep-j1.jsonl"))
     exp = {}
@@ -126,7 +127,7 @@ def table(results, corpus):
         kinds = {}
         for i, mine, th in diffs:
             e = exp.get(i, {})
-            key = " ".join("%s/%s" % (s["a"], s["c"]) for s in e.get("signatures", []))
+            key = " ".join(s["a"] for s in e.get("signatures", []))
             k = ("%s -> %s" % (" ".join(mine), " ".join(th or ["(none)"])), e.get("tamper"), key)
             kinds.setdefault(k, []).append(i)
         for (what, tamper, key), idx in sorted(kinds.items(), key=lambda kv: -len(kv[1])):
