@@ -53,6 +53,8 @@ typedef struct run {
     size_t in_flight;            /* claimed, not yet done (yielded ones too) */
     slot_t *resumed, **resumed_tail; /* jobs whose DNS answers have landed */
     int eof;
+    unsigned idle;               /* workers waiting for work */
+    int writer_waits;            /* the writer sleeps until its oldest slot is done */
     pthread_mutex_t mu;
     pthread_cond_t work; /* a slot became READY or a job was resumed, or eof */
     pthread_cond_t done; /* a slot became DONE */
@@ -91,7 +93,9 @@ static slot_t *next_job(run_t *r, int *fresh)
         }
         if (r->eof && r->in_flight == 0)
             return NULL;
+        r->idle++;
         pthread_cond_wait(&r->work, &r->mu);
+        r->idle--;
     }
 }
 
@@ -122,7 +126,9 @@ static void *worker(void *arg)
         if (!yielded) {
             s->state = SLOT_DONE;
             r->in_flight--;
-            pthread_cond_broadcast(&r->done);
+            /* wake the writer only for the slot it waits on, not for every line */
+            if (r->writer_waits && s == &r->slots[r->next_write % r->window])
+                pthread_cond_signal(&r->done);
             if (r->eof && r->in_flight == 0)
                 pthread_cond_broadcast(&r->work); /* let the others finish */
         }
@@ -136,8 +142,11 @@ static int write_next(run_t *r, FILE *out, int wait, uint64_t *lines, int *werr)
 {
     slot_t *s = &r->slots[r->next_write % r->window];
     pthread_mutex_lock(&r->mu);
-    while (wait && s->state != SLOT_DONE)
+    while (wait && s->state != SLOT_DONE) {
+        r->writer_waits = 1;
         pthread_cond_wait(&r->done, &r->mu);
+        r->writer_waits = 0;
+    }
     int ready = s->state == SLOT_DONE;
     pthread_mutex_unlock(&r->mu);
     if (!ready)
@@ -184,8 +193,16 @@ static void feed(run_t *r, io_reader_t *rd, FILE *out, uint64_t *in, uint64_t *l
     io_msg_t m;
     while (io_reader_next(rd, &m) == 1) {
         (*in)++;
-        while (r->next_read - r->next_write >= r->window)
-            write_next(r, out, 1, lines, werr);
+        /*
+         * A full window: wait for a quarter of it to be written, not for
+         * one slot, so the reader and the workers do not hand over one
+         * message at a time (a context switch per message).
+         */
+        if (r->next_read - r->next_write >= r->window) {
+            uint64_t target = r->next_write + r->window / 4 + 1;
+            while (r->next_write < target)
+                write_next(r, out, 1, lines, werr);
+        }
         while (write_next(r, out, 0, lines, werr))
             ;
         pthread_mutex_lock(&r->mu);
@@ -193,7 +210,8 @@ static void feed(run_t *r, io_reader_t *rd, FILE *out, uint64_t *in, uint64_t *l
         s->msg = m;
         s->state = SLOT_READY;
         r->next_read++;
-        pthread_cond_signal(&r->work);
+        if (r->idle)
+            pthread_cond_signal(&r->work);
         pthread_mutex_unlock(&r->mu);
     }
     pthread_mutex_lock(&r->mu);
