@@ -1,0 +1,146 @@
+/*
+ * canon_simd_tmpl.h - the body canonicalization driver shared by the SIMD
+ * kernels (RFC 6376 3.4.3 simple, 3.4.4 relaxed).
+ *
+ * Included by canon_sse2.c and canon_avx2.c after they define
+ *   CANON_FN        the kernel's name,
+ *   CANON_W         bytes per vector block,
+ *   canon_mask(p, relaxed)  bit k set if p[k] is CR or LF (and, relaxed,
+ *                   SP or HTAB), for CANON_W bytes at p (unaligned).
+ *
+ * Why it is faster than the reference: the output of both canonicalizations
+ * equals the input almost everywhere.  The driver keeps a "run" of input
+ * whose output is the input itself and hands it to the sink in one piece;
+ * only the bytes where the rules of 3.4 change something (a bare LF, an
+ * empty line that may be trailing, a WSP run or WSP at a line's end in
+ * relaxed) end a run.  Between such bytes, whole blocks are skipped with one
+ * vector compare.  Every decision mirrors a rule of canon_scalar.c, whose
+ * state (crypto_canon_body_t) is shared, so kernels may even be mixed from
+ * one chunk to the next.
+ */
+#include <string.h>
+
+#include "canon_internal.h"
+
+static const uint8_t tmpl_crlf[2] = { '\r', '\n' };
+static const uint8_t tmpl_sp[1] = { ' ' };
+
+static void tmpl_emit(crypto_canon_body_t *c, const uint8_t *p, size_t n)
+{
+    if (n == 0)
+        return;
+    c->out_len += n;
+    c->sink(c->arg, p, n);
+}
+
+static int tmpl_is_wsp(uint8_t b)
+{
+    return b == ' ' || b == '\t';
+}
+
+static int tmpl_is_special(uint8_t b, int relaxed)
+{
+    return b == '\r' || b == '\n' || (relaxed && tmpl_is_wsp(b));
+}
+
+/* First index >= i of a byte the rules care about, n if none. */
+static size_t tmpl_next_special(const uint8_t *p, size_t i, size_t n, int relaxed)
+{
+    while (n - i >= CANON_W) {
+        uint64_t m = canon_mask(p + i, relaxed);
+        if (m)
+            return i + (size_t)__builtin_ctzll(m);
+        i += CANON_W;
+    }
+    while (i < n && !tmpl_is_special(p[i], relaxed))
+        i++;
+    return i;
+}
+
+void CANON_FN(crypto_canon_body_t *c, const uint8_t *p, size_t n)
+{
+    const int relaxed = c->mode == CRYPTO_CANON_RELAXED;
+    size_t i = 0;
+    size_t rs = 0; /* the open run is p[rs..i): its output is itself */
+
+    if (n == 0)
+        return;
+    while (c->pending_cr && i < n) {
+        /* A CR ended the previous chunk: let the reference decide with
+         * this chunk's first byte whether it was half of a CRLF (that
+         * byte may be a CR again). */
+        crypto_canon_body_update_scalar(c, p + i, 1);
+        rs = ++i;
+    }
+#define CLOSE_RUN() tmpl_emit(c, p + rs, i - rs)
+    while (i < n) {
+        if (c->in_line && !c->pending_wsp) {
+            /* Inside a line's text: ordinary bytes are copied as they are. */
+            i = tmpl_next_special(p, i, n, relaxed);
+            if (i == n)
+                break;
+        }
+        uint8_t b = p[i];
+        int crlf = b == '\r' && i + 1 < n && p[i + 1] == '\n';
+        if (b == '\n' || crlf) {
+            size_t brk = crlf ? 2 : 1;
+            if (crlf && c->in_line && !c->pending_wsp) {
+                /* A line with text ending in CRLF: already canonical. */
+                c->in_line = 0;
+                i += 2;
+                continue;
+            }
+            /* Bare LF -> CRLF; 3.4.4 a: WSP at the line's end dropped;
+             * an empty line is only counted, it may be trailing (3.4.3). */
+            CLOSE_RUN();
+            c->pending_wsp = 0;
+            if (c->in_line) {
+                tmpl_emit(c, tmpl_crlf, 2);
+                c->in_line = 0;
+            } else {
+                c->pending_crlf++;
+            }
+            i += brk;
+            rs = i;
+            continue;
+        }
+        if (b == '\r' && i + 1 == n) {
+            /* Maybe the first half of a CRLF split across chunks. */
+            CLOSE_RUN();
+            c->pending_cr = 1;
+            return;
+        }
+        if (relaxed && tmpl_is_wsp(b)) {
+            /* 3.4.4 a: a single SP between text stays as it is; any other
+             * WSP run becomes one SP, written only if text follows. */
+            if (b == ' ' && c->in_line && !c->pending_wsp && i + 1 < n &&
+                !tmpl_is_special(p[i + 1], 1)) {
+                i++;
+                continue;
+            }
+            CLOSE_RUN();
+            c->pending_wsp = 1;
+            i++;
+            rs = i;
+            continue;
+        }
+        /* Text (a lone CR is text too). */
+        if (!c->in_line || c->pending_wsp) {
+            CLOSE_RUN();
+            if (!c->in_line) {
+                /* Empty lines followed by text were not trailing. */
+                for (; c->pending_crlf; c->pending_crlf--)
+                    tmpl_emit(c, tmpl_crlf, 2);
+                c->in_line = 1;
+            }
+            if (c->pending_wsp) {
+                tmpl_emit(c, tmpl_sp, 1);
+                c->pending_wsp = 0;
+            }
+            rs = i;
+        }
+        i++;
+    }
+    CLOSE_RUN();
+#undef CLOSE_RUN
+}
