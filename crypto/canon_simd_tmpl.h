@@ -7,6 +7,9 @@
  *   CANON_W         bytes per vector block,
  *   canon_mask(p, relaxed)  bit k set if p[k] is CR or LF (and, relaxed,
  *                   SP or HTAB), for CANON_W bytes at p (unaligned).
+ *   canon_needs_decision(p, relaxed)  the same bits, minus those of a
+ *                   single SP between text bytes (relaxed) and of a CR LF
+ *                   right after a text byte; reads p[-2] to p[CANON_W].
  *
  * Why it is faster than the reference: the output of both canonicalizations
  * equals the input almost everywhere.  The driver keeps a "run" of input
@@ -57,6 +60,34 @@ static size_t tmpl_next_special(const uint8_t *p, size_t i, size_t n, int relaxe
     return i;
 }
 
+/*
+ * Skip, a block at a time, from i while the bytes need no decision: text,
+ * and (checked on the neighbours, loaded one and two bytes back and one
+ * ahead) a single SP between text bytes (relaxed) or a CRLF right after
+ * text, which are already canonical.  Needs i >= 2 and one byte past each
+ * block.  Returns where it stopped: the first byte that needs a decision,
+ * or the end of the region it may scan.  Only called with in_line set and
+ * no WSP pending, so after a CRLF it skipped the line is closed.
+ */
+static size_t tmpl_skip_canonical(const uint8_t *p, size_t i, size_t n, int relaxed)
+{
+    const size_t start = i;
+    if (i < 2)
+        return i;
+    while (n - i > CANON_W) {
+        /* Most blocks hold no special byte at all: the plain compare is
+         * cheaper than the neighbour checks. */
+        uint64_t m = canon_mask(p + i, relaxed);
+        if (m && (m = canon_needs_decision(p + i, relaxed)) != 0)
+            return i + (size_t)__builtin_ctzll(m);
+        i += CANON_W;
+    }
+    /* Never stop between the CR and LF of a skipped CRLF. */
+    if (i != start && p[i - 1] == '\r')
+        i--;
+    return i;
+}
+
 void CANON_FN(crypto_canon_body_t *c, const uint8_t *p, size_t n)
 {
     const int relaxed = c->mode == CRYPTO_CANON_RELAXED;
@@ -76,6 +107,13 @@ void CANON_FN(crypto_canon_body_t *c, const uint8_t *p, size_t n)
     while (i < n) {
         if (c->in_line && !c->pending_wsp) {
             /* Inside a line's text: ordinary bytes are copied as they are. */
+            size_t j = tmpl_skip_canonical(p, i, n, relaxed);
+            if (j != i) {
+                if (p[j - 1] == '\n')
+                    c->in_line = 0; /* the last byte skipped ended a line */
+                i = j;
+                continue;
+            }
             i = tmpl_next_special(p, i, n, relaxed);
             if (i == n)
                 break;
