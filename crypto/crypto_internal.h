@@ -16,6 +16,8 @@ struct crypto_key {
     EVP_PKEY *pkey;
     crypto_keytype_t type;
     unsigned bits;
+    /* Ed25519: the 32 raw bytes of p= (RFC 8463 3), for libsodium. */
+    uint8_t ed25519[32];
 };
 
 /*

@@ -146,6 +146,9 @@ crypto_key_t *crypto_key_parse(crypto_keytype_t type, const uint8_t *der, size_t
     }
     k->pkey = pk;
     k->type = type;
+    memset(k->ed25519, 0, sizeof(k->ed25519));
+    if (type == CRYPTO_KEY_ED25519)
+        memcpy(k->ed25519, der, sizeof(k->ed25519));
     k->bits = (unsigned)bits;
     pk = NULL;
 out:

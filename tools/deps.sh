@@ -10,6 +10,7 @@ pkgs=(
   libcmocka-dev python3 python3-yaml          # unit tests, conformance runners
   nsd                                         # authoritative DNS for the live-DNS tests
   hyperfine                                   # bench/
+  libsodium-dev                               # Ed25519 verify (faster than OpenSSL 3.0)
 )
 missing=()
 for p in "${pkgs[@]}"; do
