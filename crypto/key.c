@@ -149,6 +149,12 @@ crypto_key_t *crypto_key_parse(crypto_keytype_t type, const uint8_t *der, size_t
     memset(k->ed25519, 0, sizeof(k->ed25519));
     if (type == CRYPTO_KEY_ED25519)
         memcpy(k->ed25519, der, sizeof(k->ed25519));
+    k->rsa_verify[CRYPTO_SHA1] = NULL;
+    k->rsa_verify[CRYPTO_SHA256] = NULL;
+    if (type == CRYPTO_KEY_RSA) {
+        k->rsa_verify[CRYPTO_SHA1] = crypto_rsa_verify_ctx(k->pkey, CRYPTO_SHA1);
+        k->rsa_verify[CRYPTO_SHA256] = crypto_rsa_verify_ctx(k->pkey, CRYPTO_SHA256);
+    }
     k->bits = (unsigned)bits;
     pk = NULL;
 out:
@@ -173,6 +179,8 @@ void crypto_key_free(crypto_key_t *k)
 {
     if (!k)
         return;
+    EVP_PKEY_CTX_free(k->rsa_verify[CRYPTO_SHA1]);
+    EVP_PKEY_CTX_free(k->rsa_verify[CRYPTO_SHA256]);
     EVP_PKEY_free(k->pkey);
     free(k);
 }
