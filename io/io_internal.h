@@ -142,21 +142,22 @@ int io_ra_read(io_ra_t *ra, uint8_t *dst, size_t want, size_t *got);
 void io_ra_free(io_ra_t *ra); /* waits for reads in flight */
 
 /*
- * Many small files at once: paths added in order go through openat+statx
- * (a maildir) or lstat, openat (a walk: tree = 1), then one read of the
- * whole file, all in flight together; io_fp_next hands out results in the
- * order added.  Files of max_file bytes or more, non-regular entries and
- * anything unusual come back IO_FP_SYNC: read them the pread way.
+ * Many small files at once: paths added in order go through openat (a
+ * maildir) or lstat then openat (a walk: tree = 1), then one read of the
+ * first `first` bytes, all in flight together; io_fp_next hands out results
+ * in the order added.  Non-regular entries of a walk, and anything unusual,
+ * come back IO_FP_SYNC: read them the pread way.
  */
 typedef struct io_fp io_fp_t;
-enum { IO_FP_DONE = 1, IO_FP_ERR, IO_FP_SYNC };
+enum { IO_FP_DONE = 1, IO_FP_PART, IO_FP_ERR, IO_FP_SYNC };
 typedef struct io_fp_res {
     int state;    /* IO_FP_* */
     int err;      /* IO_FP_ERR: errno of the open or read */
-    io_buf_t *b;  /* IO_FP_DONE: the whole file (len bytes), yours */
+    io_buf_t *b;  /* DONE: the whole file; PART: its first bytes (yours) */
+    int fd;       /* PART: open at offset 0, yours to read on and close; else -1 */
 } io_fp_res_t;
 
-io_fp_t *io_fp_new(io_ur_t *u, int tree, size_t max_file); /* NULL: OOM */
+io_fp_t *io_fp_new(io_ur_t *u, int tree, size_t first); /* NULL: OOM */
 /* Add path (malloc'd; handed back by io_fp_next).  -1 when full. */
 int io_fp_add(io_fp_t *fp, char *path);
 size_t io_fp_count(const io_fp_t *fp);

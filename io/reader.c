@@ -36,8 +36,8 @@
 #define IO_LOOKAHEAD 8
 /* Room for the From_ line before the first message while detecting. */
 #define IO_FROMLINE_SLACK ((size_t)1024)
-/* Files smaller than this are prefetched whole on the io_uring path. */
-#define IO_PREFETCH_MAX ((size_t)256 << 10)
+/* io_uring: the first read of each file of a batch (most mail is smaller). */
+#define IO_PREFETCH_FIRST ((size_t)64 << 10)
 /* Directories nested deeper than this are read without prefetching (each
  * level holds its own batch). */
 #define IO_PREFETCH_DEPTH 8
@@ -695,11 +695,8 @@ static int start_dir(io_reader_t *r, const char *dir, io_msg_t *m)
             return fail(r, m, dir, 0, err);
         }
     }
-    if (r->ur && r->depth < IO_PREFETCH_DEPTH) {
-        size_t max = r->o.max_msg_size < IO_PREFETCH_MAX ? r->o.max_msg_size
-                                                           : IO_PREFETCH_MAX;
-        f.fp = io_fp_new(r->ur, !f.maildir, max); /* NULL: pread */
-    }
+    if (r->ur && r->depth < IO_PREFETCH_DEPTH)
+        f.fp = io_fp_new(r->ur, !f.maildir, IO_PREFETCH_FIRST); /* NULL: pread */
     if (push_frame(r, &f)) {
         io_fp_free(f.fp);
         free_names(f.names, f.n);
@@ -779,23 +776,31 @@ static void prefetch_fill(walk_frame_t *f)
     }
 }
 
-/* A whole small file read by the batch (b, owned): classify it like
- * open_stream() does with its first bytes. */
-static int walk_file_read(io_reader_t *r, const char *path, io_buf_t *b,
+/*
+ * A file's first bytes read by the batch (b, owned; fd -1 when b holds the
+ * whole file, else open for the rest): classify it like open_stream().
+ */
+static int walk_file_read(io_reader_t *r, const char *path, io_buf_t *b, int fd,
                           io_msg_t *m)
 {
     const char *kept = keep(r, path);
     if (!kept) {
         io_buf_unref(b);
+        if (fd >= 0)
+            close(fd);
         return fail(r, m, NULL, 0, ENOMEM);
     }
     r->bytes += b->len;
     if (b->len >= 5 && memcmp(b->data, "From ", 5) == 0) {
-        /* The whole file is in b: the source never reads, fd -1 is not used. */
-        mb_start(r, -1, 0, 1, kept, b, 1);
+        /* With the whole file in b the source never reads: fd -1 unused. */
+        mb_start(r, fd, fd >= 0, 1, kept, b, fd < 0);
         return 0;
     }
-    finish_single(r, -1, 1, b, 1, m); /* eof: cannot fail */
+    int err = finish_single(r, fd, 1, b, fd < 0, m);
+    if (fd >= 0)
+        close(fd);
+    if (err)
+        return fail(r, m, kept, 0, err);
     m->source = kept;
     return 1;
 }
@@ -818,10 +823,12 @@ static int walk_prefetched(io_reader_t *r, walk_frame_t *f, io_msg_t *m)
     } else if (maildir) {
         uint64_t index = f->ordinal++;
         r->bytes += res.b->len;
-        finish_single(r, -1, 1, res.b, 1, m);
-        rc = maildir_name(r, f, path, index, m);
+        int err = finish_single(r, res.fd, 1, res.b, res.fd < 0, m);
+        if (res.fd >= 0)
+            close(res.fd);
+        rc = err ? fail_path(r, m, path, err) : maildir_name(r, f, path, index, m);
     } else {
-        rc = walk_file_read(r, path, res.b, m);
+        rc = walk_file_read(r, path, res.b, res.fd, m);
     }
     free(path);
     return rc;

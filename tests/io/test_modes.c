@@ -208,6 +208,7 @@ static size_t build_inputs(const char *d, const char **paths, char bufs[][512])
     lm = long_mbox(&len);
     put(d, "tree/big.mbox", lm, len);
     put(d, "tree/big.eml", lm + L(FL), len - L(FL));
+    put(d, "md/new/big", lm + L(FL), len - L(FL)); /* more than one batch read */
     free(lm);
     assert_int_equal(symlink("z.eml", t_path(p, sizeof(p), "%s/tree/link.eml", d)), 0);
     assert_int_equal(symlink("nowhere", t_path(p, sizeof(p), "%s/tree/dangling.eml", d)), 0);
@@ -299,7 +300,7 @@ static void both_modes_agree_on_the_peer_sample_counts(void **state)
     build_inputs(d, paths, bufs);
     io_opts_t o = { 0 };
     compare_modes(&paths[3], 1, &o, 6); /* peer.mbox */
-    compare_modes(&paths[4], 1, &o, 7); /* md: six messages and an empty one */
+    compare_modes(&paths[4], 1, &o, 8); /* md: six messages, an empty and a big one */
     t_rmtree(d);
 }
 
