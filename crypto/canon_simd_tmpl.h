@@ -28,12 +28,45 @@
 static const uint8_t tmpl_crlf[2] = { '\r', '\n' };
 static const uint8_t tmpl_sp[1] = { ' ' };
 
-static void tmpl_emit(crypto_canon_body_t *c, const uint8_t *p, size_t n)
+/*
+ * Output of one update call.  Where the input is not canonical as it
+ * stands (a bare LF: every line of an LF-only mbox), the output comes in
+ * small pieces; they are gathered here so that the sink sees a few large
+ * pieces, not two per line.  Long runs skip the buffer and go to the sink
+ * in place.  Emptied before the update returns: nothing outlives the call.
+ */
+#define TMPL_STAGE 4096
+#define TMPL_DIRECT 512 /* runs at least this long are not copied */
+
+typedef struct {
+    crypto_canon_body_t *c;
+    size_t used;
+    uint8_t buf[TMPL_STAGE];
+} tmpl_out_t;
+
+static void tmpl_flush(tmpl_out_t *o)
+{
+    if (o->used) {
+        o->c->out_len += o->used;
+        o->c->sink(o->c->arg, o->buf, o->used);
+        o->used = 0;
+    }
+}
+
+static void tmpl_emit(tmpl_out_t *o, const uint8_t *p, size_t n)
 {
     if (n == 0)
         return;
-    c->out_len += n;
-    c->sink(c->arg, p, n);
+    if (n >= TMPL_DIRECT) {
+        tmpl_flush(o);
+        o->c->out_len += n;
+        o->c->sink(o->c->arg, p, n);
+        return;
+    }
+    if (n > sizeof(o->buf) - o->used)
+        tmpl_flush(o);
+    memcpy(o->buf + o->used, p, n);
+    o->used += n;
 }
 
 static int tmpl_is_wsp(uint8_t b)
@@ -93,6 +126,7 @@ void CANON_FN(crypto_canon_body_t *c, const uint8_t *p, size_t n)
     const int relaxed = c->mode == CRYPTO_CANON_RELAXED;
     size_t i = 0;
     size_t rs = 0; /* the open run is p[rs..i): its output is itself */
+    tmpl_out_t out;
 
     if (n == 0)
         return;
@@ -103,7 +137,9 @@ void CANON_FN(crypto_canon_body_t *c, const uint8_t *p, size_t n)
         crypto_canon_body_update_scalar(c, p + i, 1);
         rs = ++i;
     }
-#define CLOSE_RUN() tmpl_emit(c, p + rs, i - rs)
+    out.c = c; /* only after the reference wrote its bytes: order is kept */
+    out.used = 0;
+#define CLOSE_RUN() tmpl_emit(&out, p + rs, i - rs)
     while (i < n) {
         if (c->in_line && !c->pending_wsp) {
             /* Inside a line's text: ordinary bytes are copied as they are. */
@@ -133,7 +169,7 @@ void CANON_FN(crypto_canon_body_t *c, const uint8_t *p, size_t n)
             CLOSE_RUN();
             c->pending_wsp = 0;
             if (c->in_line) {
-                tmpl_emit(c, tmpl_crlf, 2);
+                tmpl_emit(&out, tmpl_crlf, 2);
                 c->in_line = 0;
             } else {
                 c->pending_crlf++;
@@ -145,6 +181,7 @@ void CANON_FN(crypto_canon_body_t *c, const uint8_t *p, size_t n)
         if (b == '\r' && i + 1 == n) {
             /* Maybe the first half of a CRLF split across chunks. */
             CLOSE_RUN();
+            tmpl_flush(&out);
             c->pending_cr = 1;
             return;
         }
@@ -163,16 +200,18 @@ void CANON_FN(crypto_canon_body_t *c, const uint8_t *p, size_t n)
             continue;
         }
         /* Text (a lone CR is text too). */
-        if (!c->in_line || c->pending_wsp) {
+        if (!c->in_line && !c->pending_crlf && !c->pending_wsp) {
+            c->in_line = 1; /* a new line with nothing held back: run goes on */
+        } else if (!c->in_line || c->pending_wsp) {
             CLOSE_RUN();
             if (!c->in_line) {
                 /* Empty lines followed by text were not trailing. */
                 for (; c->pending_crlf; c->pending_crlf--)
-                    tmpl_emit(c, tmpl_crlf, 2);
+                    tmpl_emit(&out, tmpl_crlf, 2);
                 c->in_line = 1;
             }
             if (c->pending_wsp) {
-                tmpl_emit(c, tmpl_sp, 1);
+                tmpl_emit(&out, tmpl_sp, 1);
                 c->pending_wsp = 0;
             }
             rs = i;
@@ -180,5 +219,6 @@ void CANON_FN(crypto_canon_body_t *c, const uint8_t *p, size_t n)
         i++;
     }
     CLOSE_RUN();
+    tmpl_flush(&out);
 #undef CLOSE_RUN
 }

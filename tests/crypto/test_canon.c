@@ -300,10 +300,11 @@ static void empty_updates_change_nothing(void **state)
 static void simple_crlf_lines_go_out_in_one_piece(void **state)
 {
     /* Not a contract, but the reason the simple path is fast: a CRLF line
-     * is one sink call, not text and CRLF separately. */
+     * is at most one sink call, not text and CRLF separately (the scalar
+     * kernel makes one per line, the SIMD kernels one per run of lines). */
     collect_t out;
     canon_body(S, "one\r\ntwo\r\nthree\r\n", 17, &out);
-    assert_int_equal(out.calls, 3);
+    assert_in_range(out.calls, 1, 3);
     assert_memory_equal(out.buf, "one\r\ntwo\r\nthree\r\n", 17);
 }
 
