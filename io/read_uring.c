@@ -387,6 +387,7 @@ struct io_fp {
     io_ur_t *u;
     int tree;       /* lstat semantics first (a walk), else a maildir */
     size_t first;   /* size of the first read */
+    uint8_t *scratch; /* IO_FP_DEPTH x first bytes, one block */
     unsigned head, count;
     fp_slot_t s[IO_FP_DEPTH];
 };
@@ -399,13 +400,17 @@ io_fp_t *io_fp_new(io_ur_t *u, int tree, size_t first)
     fp->u = u;
     fp->tree = tree;
     fp->first = first ? first : 1;
+    /* One block, so glibc maps it apart from the heap: the many message
+     * buffers allocated and freed at the heap's top do not trim and
+     * re-fault around it. */
+    fp->scratch = malloc(IO_FP_DEPTH * fp->first);
+    if (!fp->scratch) {
+        free(fp);
+        return NULL;
+    }
     for (unsigned i = 0; i < IO_FP_DEPTH; i++) {
         fp->s[i].fd = -1;
-        fp->s[i].scratch = malloc(fp->first);
-        if (!fp->s[i].scratch) {
-            io_fp_free(fp);
-            return NULL;
-        }
+        fp->s[i].scratch = fp->scratch + i * fp->first;
     }
     return fp;
 }
@@ -544,8 +549,9 @@ char *io_fp_next(io_fp_t *fp, io_fp_res_t *res)
     h->stage = FP_FREE;
     fp->head = (fp->head + 1) % IO_FP_DEPTH;
     fp->count--;
-    /* Reads and closes that became ready go to the kernel now. */
-    if (fp->u->queued) {
+    /* Reads and closes that became ready go to the kernel in groups: each
+     * io_uring_enter costs about as much as a small read (13 us here). */
+    if (fp->u->queued >= IO_FP_DEPTH / 2) {
         io_uring_submit(&fp->u->ring);
         fp->u->queued = 0;
     }
@@ -567,7 +573,6 @@ void io_fp_free(io_fp_t *fp)
         io_uring_submit(&fp->u->ring);
         fp->u->queued = 0;
     }
-    for (unsigned i = 0; i < IO_FP_DEPTH; i++)
-        free(fp->s[i].scratch);
+    free(fp->scratch);
     free(fp);
 }

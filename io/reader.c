@@ -183,6 +183,24 @@ static int finish_single(io_reader_t *r, int fd, int seekable, io_buf_t *b,
 {
     const size_t max = r->o.max_msg_size;
     uint64_t size;
+    struct stat st;
+
+    /*
+     * A batch read only the first bytes: make room for the whole file at
+     * once (no doubling).  A fresh buffer, as read_first() makes, not a
+     * realloc: growing a heap block in place made glibc trim and re-fault
+     * the heap top for every large file.
+     */
+    if (!eof && seekable && fstat(fd, &st) == 0 && st.st_size >= 0 &&
+        (uint64_t)st.st_size < max && (size_t)st.st_size + 1 > b->cap) {
+        io_buf_t *nb = io_buf_new((size_t)st.st_size + 1);
+        if (nb) {
+            memcpy(nb->data, b->data, b->len);
+            nb->len = b->len;
+            io_buf_unref(b);
+            b = nb;
+        }
+    }
 
     while (!eof && b->len < max) {
         if (b->len == b->cap) {
