@@ -43,6 +43,12 @@ typedef void (*crypto_sink_fn)(void *arg, const uint8_t *p, size_t n);
  * concatenation of those pieces is exactly the canonical body of RFC 6376
  * 3.4.3 (simple) or 3.4.4 (relaxed).  Trailing empty lines are held back
  * until it is known whether more text follows, so memory is O(1).
+ *
+ * crypto_canon_body_update runs the fastest kernel the CPU has (AVX2, SSE2,
+ * or the scalar reference of canon_scalar.c), chosen once per process;
+ * all give the same bytes (tests/crypto/test_canon_simd.c).  For debugging,
+ * AS_CANON=scalar|sse2|avx2 in the environment forces one.  How the output
+ * is cut into sink calls is not part of the contract.
  */
 typedef struct crypto_canon_body {
     crypto_canon_t mode;
