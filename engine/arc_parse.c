@@ -37,11 +37,6 @@ static int is_digit(uint8_t c)
     return c >= '0' && c <= '9';
 }
 
-static int is_alnum(uint8_t c)
-{
-    return is_digit(c) || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-}
-
 unsigned arc_instance_value(slice_t v)
 {
     unsigned x = 0;
@@ -187,53 +182,6 @@ const char *arc_sig_instance(slice_t value, unsigned *inst, arc_cv_t *cv)
     return instance_of(&tl, inst);
 }
 
-/*
- * RFC 6376 3.5 d= and s=: dot-separated labels of letters, digits and '-'
- * ('_' accepted, as in real selectors), at most 63 octets a label and 253
- * a name.  Same rules as dkim_sig.c.
- */
-static int valid_label(slice_t l)
-{
-    if (l.n == 0 || l.n > 63 || l.p[0] == '-' || l.p[l.n - 1] == '-')
-        return 0;
-    for (size_t i = 0; i < l.n; i++)
-        if (!is_alnum(l.p[i]) && l.p[i] != '-' && l.p[i] != '_')
-            return 0;
-    return 1;
-}
-
-static int valid_name(slice_t s)
-{
-    size_t start = 0;
-
-    if (s.n == 0 || s.n > 253)
-        return 0;
-    for (size_t i = 0; i <= s.n; i++) {
-        if (i == s.n || s.p[i] == '.') {
-            if (!valid_label(slice_make(s.p + start, i - start)))
-                return 0;
-            start = i + 1;
-        }
-    }
-    return 1;
-}
-
-/* 1*DIGIT, saturating at INT64_MAX (RFC 6376 3.5 t=, x=, l=). */
-static int parse_digits(slice_t v, int64_t *out)
-{
-    int64_t x = 0;
-
-    if (v.n == 0)
-        return -1;
-    for (size_t i = 0; i < v.n; i++) {
-        if (!is_digit(v.p[i]))
-            return -1;
-        int d = v.p[i] - '0';
-        x = x > (INT64_MAX - d) / 10 ? INT64_MAX : x * 10 + d;
-    }
-    *out = x;
-    return 0;
-}
 
 /* RFC 6376 3.5 a=; which ones ARC accepts is the validator's decision. */
 static const char *check_a(arc_sig_t *s)
@@ -312,11 +260,11 @@ static const char *check_names(const dkim_taglist_t *tl, arc_sig_t *s)
     s->selector = tag_value(tl, "s", NULL);
     if (s->domain.n == 0)
         return "empty d=";
-    if (!valid_name(s->domain))
+    if (!dkim_valid_name(s->domain))
         return "syntax: d=";
     if (s->selector.n == 0)
         return "empty s=";
-    if (!valid_name(s->selector))
+    if (!dkim_valid_name(s->selector))
         return "syntax: s=";
     return NULL;
 }
@@ -352,15 +300,15 @@ static const char *check_times(const dkim_taglist_t *tl, arc_sig_t *s, int ams)
     int has;
     slice_t v = tag_value(tl, "t", &has);
 
-    if (has && parse_digits(v, &s->t) != 0)
+    if (has && dkim_parse_digits(v, &s->t) != 0)
         return "syntax: t=";
     if (!ams) /* 4.1.3: only i, a, b, d, s, t (and cv) apply to a seal */
         return NULL;
     v = tag_value(tl, "x", &has);
-    if (has && parse_digits(v, &s->x) != 0)
+    if (has && dkim_parse_digits(v, &s->x) != 0)
         return "syntax: x=";
     v = tag_value(tl, "l", &has);
-    if (has && parse_digits(v, &s->l) != 0)
+    if (has && dkim_parse_digits(v, &s->l) != 0)
         return "syntax: l=";
     if (s->t >= 0 && s->x >= 0 && s->x < s->t)
         return "x= earlier than t=";

@@ -29,63 +29,6 @@ static slice_t tag_value(const dkim_taglist_t *tl, const char *name, int *has)
     return t ? t->value : SLICE_NULL;
 }
 
-/*
- * RFC 6376 3.5 (d=, s=, i= domain): sub-domain *("." sub-domain), from
- * RFC 5321: sub-domain = Let-dig [Ldh-str].  Underscore is accepted
- * leniently (it occurs in real selectors), and the RFC 1035 limits of 63
- * octets a label and 253 a name are enforced so no absurd name reaches DNS.
- * A single label is accepted for d= too (the ABNF asks for two; such a
- * signature simply finds no key).
- */
-static int valid_label(slice_t l)
-{
-    if (l.n == 0 || l.n > 63 || l.p[0] == '-' || l.p[l.n - 1] == '-')
-        return 0;
-    for (size_t i = 0; i < l.n; i++)
-        if (!is_alnum(l.p[i]) && l.p[i] != '-' && l.p[i] != '_')
-            return 0;
-    return 1;
-}
-
-static int valid_name(slice_t s)
-{
-    size_t start = 0;
-
-    if (s.n == 0 || s.n > 253)
-        return 0;
-    for (size_t i = 0; i <= s.n; i++) {
-        if (i == s.n || s.p[i] == '.') {
-            if (!valid_label(slice_make(s.p + start, i - start)))
-                return 0;
-            start = i + 1;
-        }
-    }
-    return 1;
-}
-
-/*
- * 1*DIGIT, saturating at INT64_MAX.  Leading zeros are parsed, not
- * rejected: l=000...0<n> is a valid l= of n (3.5 allows up to 76 digits),
- * and anything past 2^63 is larger than any body we could hold.
- */
-static int parse_digits(slice_t v, int64_t *out)
-{
-    int64_t x = 0;
-
-    if (v.n == 0)
-        return -1;
-    for (size_t i = 0; i < v.n; i++) {
-        if (!is_digit(v.p[i]))
-            return -1;
-        int d = v.p[i] - '0';
-        if (x > (INT64_MAX - d) / 10)
-            x = INT64_MAX;
-        else
-            x = x * 10 + d;
-    }
-    *out = x;
-    return 0;
-}
 
 /* 3.5 a=: sig-a-tag-k "-" sig-a-tag-h; ABNF literals are case-insensitive. */
 static const char *check_a(slice_t a, dkim_sig_t *sig)
@@ -245,7 +188,7 @@ static const char *check_i(slice_t i, int has_i, dkim_sig_t *sig)
     if (at == 0)
         return "syntax: i=";
     slice_t dom = slice_sub(i, at, i.n - at);
-    if (!valid_name(dom))
+    if (!dkim_valid_name(dom))
         return "syntax: i=";
     sig->auid = i;
     sig->auid_domain = dom;
@@ -264,13 +207,13 @@ static const char *check_times(const dkim_taglist_t *tl, dkim_sig_t *sig)
     slice_t v;
 
     v = tag_value(tl, "l", &has);
-    if (has && parse_digits(v, &sig->l) != 0)
+    if (has && dkim_parse_digits(v, &sig->l) != 0)
         return "syntax: l=";
     v = tag_value(tl, "t", &has);
-    if (has && parse_digits(v, &sig->t) != 0)
+    if (has && dkim_parse_digits(v, &sig->t) != 0)
         return "syntax: t=";
     v = tag_value(tl, "x", &has);
-    if (has && parse_digits(v, &sig->x) != 0)
+    if (has && dkim_parse_digits(v, &sig->x) != 0)
         return "syntax: x=";
     /* 3.5 x=: "the value of the "x=" tag MUST be greater than the value of
      * the "t=" tag if both are present". */
@@ -387,12 +330,12 @@ static const char *check_names(dkim_sig_t *sig)
 {
     if (sig->d.n == 0)
         return "empty d=";
-    if (!valid_name(sig->d))
+    if (!dkim_valid_name(sig->d))
         return "syntax: d=";
     sig->domain = sig->d;
     if (sig->s.n == 0)
         return "empty s=";
-    if (!valid_name(sig->s))
+    if (!dkim_valid_name(sig->s))
         return "syntax: s=";
     sig->selector = sig->s;
     return check_i(sig->i, sig->has_i, sig);

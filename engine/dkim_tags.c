@@ -25,6 +25,11 @@ static int is_digit(uint8_t c)
     return c >= '0' && c <= '9';
 }
 
+static int is_alnum(uint8_t c)
+{
+    return is_alpha(c) || is_digit(c);
+}
+
 /*
  * RFC 6376 3.2: ALNUMPUNC = ALPHA / DIGIT / "_".  '-' is accepted too:
  * published key records carry tags like "x-foo=" (the peer-signed corpus's
@@ -217,4 +222,62 @@ int dkim_list_next(dkim_list_t *l, slice_t *item)
     else
         l->done = 1;
     return 1;
+}
+
+/*
+ * RFC 6376 3.5 (d=, s=, i= domain): sub-domain *("." sub-domain), from
+ * RFC 5321: sub-domain = Let-dig [Ldh-str].  Underscore is accepted
+ * leniently (it occurs in real selectors), and the RFC 1035 limits of 63
+ * octets a label and 253 a name are enforced so no absurd name reaches DNS.
+ * A single label is accepted for d= too (the ABNF asks for two; such a
+ * signature simply finds no key).
+ */
+static int valid_label(slice_t l)
+{
+    if (l.n == 0 || l.n > 63 || l.p[0] == '-' || l.p[l.n - 1] == '-')
+        return 0;
+    for (size_t i = 0; i < l.n; i++)
+        if (!is_alnum(l.p[i]) && l.p[i] != '-' && l.p[i] != '_')
+            return 0;
+    return 1;
+}
+
+int dkim_valid_name(slice_t s)
+{
+    size_t start = 0;
+
+    if (s.n == 0 || s.n > 253)
+        return 0;
+    for (size_t i = 0; i <= s.n; i++) {
+        if (i == s.n || s.p[i] == '.') {
+            if (!valid_label(slice_make(s.p + start, i - start)))
+                return 0;
+            start = i + 1;
+        }
+    }
+    return 1;
+}
+
+/*
+ * 1*DIGIT, saturating at INT64_MAX.  Leading zeros are parsed, not
+ * rejected: l=000...0<n> is a valid l= of n (3.5 allows up to 76 digits),
+ * and anything past 2^63 is larger than any body we could hold.
+ */
+int dkim_parse_digits(slice_t v, int64_t *out)
+{
+    int64_t x = 0;
+
+    if (v.n == 0)
+        return -1;
+    for (size_t i = 0; i < v.n; i++) {
+        if (!is_digit(v.p[i]))
+            return -1;
+        int d = v.p[i] - '0';
+        if (x > (INT64_MAX - d) / 10)
+            x = INT64_MAX;
+        else
+            x = x * 10 + d;
+    }
+    *out = x;
+    return 0;
 }

@@ -1,11 +1,13 @@
 /*
  * dkim_tags_internal.h - lexical helpers shared by the DKIM syntax parsers
- * (dkim_tags.c, dkim_sig.c, dkim_key.c).  Not part of the engine API.
+ * (dkim_tags.c, dkim_sig.c, dkim_key.c) and the ARC parser (arc_parse.c).
+ * Not part of the engine API.
  */
 #ifndef AS_ENG_DKIM_TAGS_INTERNAL_H
 #define AS_ENG_DKIM_TAGS_INTERNAL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "slice.h"
 
@@ -30,5 +32,14 @@ typedef struct dkim_list {
 void dkim_list_init(dkim_list_t *l, slice_t s);
 /* 1 and the next item in *item, or 0 when the list is exhausted. */
 int dkim_list_next(dkim_list_t *l, slice_t *item);
+
+/*
+ * RFC 6376 3.5 d=, s= and the i= domain: dot-separated labels of letters,
+ * digits and '-' ('_' accepted), at most 63 octets a label and 253 a name.
+ */
+int dkim_valid_name(slice_t s);
+
+/* 1*DIGIT, saturating at INT64_MAX (t=, x=, l=); -1 if not all digits. */
+int dkim_parse_digits(slice_t v, int64_t *out);
 
 #endif
