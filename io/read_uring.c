@@ -128,8 +128,8 @@ static void reap(io_ur_t *u)
     io_uring_cq_advance(&u->ring, n);
 }
 
-/* Submit what is queued and wait for at least one completion. */
-static void wait_some(io_ur_t *u)
+/* Submit what is queued and wait for at least one completion; <0: -errno. */
+static int wait_some(io_ur_t *u)
 {
     int rc;
     do {
@@ -137,6 +137,7 @@ static void wait_some(io_ur_t *u)
     } while (rc == -EINTR);
     u->queued = 0;
     reap(u);
+    return rc;
 }
 
 /* An SQE for op (NULL op: nobody waits for it, e.g. a close). */
@@ -160,8 +161,19 @@ static struct io_uring_sqe *get_sqe(io_ur_t *u, io_ur_op_t *op)
 
 static void wait_op(io_ur_t *u, io_ur_op_t *op)
 {
-    while (op->pending)
-        wait_some(u);
+    int fails = 0;
+    while (op->pending) {
+        int rc = wait_some(u);
+        /*
+         * A ring that keeps refusing to wait (not a passing EAGAIN/EBUSY)
+         * must not spin the reader forever: the op is reported failed and
+         * its caller finishes the read with pread, as for any odd result.
+         */
+        if (rc < 0 && rc != -EAGAIN && rc != -EBUSY && ++fails >= 3) {
+            op->res = rc;
+            op->pending = 0;
+        }
+    }
 }
 
 /*
