@@ -186,30 +186,7 @@ const char *arc_sig_instance(slice_t value, unsigned *inst, arc_cv_t *cv)
 /* RFC 6376 3.5 a=; which ones ARC accepts is the validator's decision. */
 static const char *check_a(arc_sig_t *s)
 {
-    if (slice_eq_cstr_nocase(s->a, "rsa-sha256")) {
-        s->keytype = CRYPTO_KEY_RSA;
-        s->hash = CRYPTO_SHA256;
-    } else if (slice_eq_cstr_nocase(s->a, "rsa-sha1")) {
-        s->keytype = CRYPTO_KEY_RSA;
-        s->hash = CRYPTO_SHA1;
-    } else if (slice_eq_cstr_nocase(s->a, "ed25519-sha256")) { /* RFC 8463 */
-        s->keytype = CRYPTO_KEY_ED25519;
-        s->hash = CRYPTO_SHA256;
-    } else {
-        return "unknown algorithm";
-    }
-    return NULL;
-}
-
-static int canon_of(slice_t v, crypto_canon_t *out)
-{
-    if (slice_eq_cstr_nocase(v, "simple"))
-        *out = CRYPTO_CANON_SIMPLE;
-    else if (slice_eq_cstr_nocase(v, "relaxed"))
-        *out = CRYPTO_CANON_RELAXED;
-    else
-        return -1;
-    return 0;
+    return dkim_parse_a(s->a, &s->keytype, &s->hash);
 }
 
 /*
@@ -223,19 +200,9 @@ static const char *check_c(const dkim_taglist_t *tl, arc_sig_t *s)
 {
     int has;
     slice_t c = tag_value(tl, "c", &has);
-    size_t slash = 0;
 
     s->hcanon = s->bcanon = CRYPTO_CANON_RELAXED;
-    if (!has)
-        return NULL;
-    s->bcanon = CRYPTO_CANON_SIMPLE;
-    while (slash < c.n && c.p[slash] != '/')
-        slash++;
-    if (canon_of(slice_sub(c, 0, slash), &s->hcanon) != 0)
-        return "unknown canonicalization";
-    if (slash < c.n && canon_of(slice_sub(c, slash + 1, c.n - slash - 1), &s->bcanon) != 0)
-        return "unknown canonicalization";
-    return NULL;
+    return has ? dkim_parse_c(c, &s->hcanon, &s->bcanon) : NULL;
 }
 
 /* RFC 6376 3.5 q=: "dns/txt" is the only method. */

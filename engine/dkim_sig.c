@@ -30,33 +30,10 @@ static slice_t tag_value(const dkim_taglist_t *tl, const char *name, int *has)
 }
 
 
-/* 3.5 a=: sig-a-tag-k "-" sig-a-tag-h; ABNF literals are case-insensitive. */
+/* 3.5 a=: sig-a-tag-k "-" sig-a-tag-h. */
 static const char *check_a(slice_t a, dkim_sig_t *sig)
 {
-    if (slice_eq_cstr_nocase(a, "rsa-sha256")) {
-        sig->keytype = CRYPTO_KEY_RSA;
-        sig->hash = CRYPTO_SHA256;
-    } else if (slice_eq_cstr_nocase(a, "rsa-sha1")) {
-        sig->keytype = CRYPTO_KEY_RSA;
-        sig->hash = CRYPTO_SHA1;
-    } else if (slice_eq_cstr_nocase(a, "ed25519-sha256")) { /* RFC 8463 3 */
-        sig->keytype = CRYPTO_KEY_ED25519;
-        sig->hash = CRYPTO_SHA256;
-    } else {
-        return "unknown algorithm";
-    }
-    return NULL;
-}
-
-static int canon_of(slice_t v, crypto_canon_t *out)
-{
-    if (slice_eq_cstr_nocase(v, "simple"))
-        *out = CRYPTO_CANON_SIMPLE;
-    else if (slice_eq_cstr_nocase(v, "relaxed"))
-        *out = CRYPTO_CANON_RELAXED;
-    else
-        return -1;
-    return 0;
+    return dkim_parse_a(a, &sig->keytype, &sig->hash);
 }
 
 /*
@@ -68,18 +45,7 @@ static const char *check_c(slice_t c, int has_c, dkim_sig_t *sig)
 {
     sig->hcanon = CRYPTO_CANON_SIMPLE;
     sig->bcanon = CRYPTO_CANON_SIMPLE;
-    if (!has_c)
-        return NULL;
-
-    size_t slash = 0;
-    while (slash < c.n && c.p[slash] != '/')
-        slash++;
-    if (canon_of(slice_sub(c, 0, slash), &sig->hcanon) != 0)
-        return "unknown canonicalization";
-    if (slash < c.n &&
-        canon_of(slice_sub(c, slash + 1, c.n - slash - 1), &sig->bcanon) != 0)
-        return "unknown canonicalization";
-    return NULL;
+    return has_c ? dkim_parse_c(c, &sig->hcanon, &sig->bcanon) : NULL;
 }
 
 /* 3.5 q=: a colon list of methods; "dns/txt" is the only one defined. */

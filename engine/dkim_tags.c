@@ -281,3 +281,44 @@ int dkim_parse_digits(slice_t v, int64_t *out)
     *out = x;
     return 0;
 }
+
+const char *dkim_parse_a(slice_t a, crypto_keytype_t *k, crypto_hash_alg_t *h)
+{
+    if (slice_eq_cstr_nocase(a, "rsa-sha256")) {
+        *k = CRYPTO_KEY_RSA;
+        *h = CRYPTO_SHA256;
+    } else if (slice_eq_cstr_nocase(a, "rsa-sha1")) {
+        *k = CRYPTO_KEY_RSA;
+        *h = CRYPTO_SHA1;
+    } else if (slice_eq_cstr_nocase(a, "ed25519-sha256")) { /* RFC 8463 3 */
+        *k = CRYPTO_KEY_ED25519;
+        *h = CRYPTO_SHA256;
+    } else {
+        return "unknown algorithm";
+    }
+    return NULL;
+}
+
+static int canon_of(slice_t v, crypto_canon_t *out)
+{
+    if (slice_eq_cstr_nocase(v, "simple"))
+        *out = CRYPTO_CANON_SIMPLE;
+    else if (slice_eq_cstr_nocase(v, "relaxed"))
+        *out = CRYPTO_CANON_RELAXED;
+    else
+        return -1;
+    return 0;
+}
+
+const char *dkim_parse_c(slice_t c, crypto_canon_t *hc, crypto_canon_t *bc)
+{
+    size_t slash = 0;
+    while (slash < c.n && c.p[slash] != '/')
+        slash++;
+    *bc = CRYPTO_CANON_SIMPLE; /* "If only one algorithm is named ... simple for the body" */
+    if (canon_of(slice_sub(c, 0, slash), hc) != 0)
+        return "unknown canonicalization";
+    if (slash < c.n && canon_of(slice_sub(c, slash + 1, c.n - slash - 1), bc) != 0)
+        return "unknown canonicalization";
+    return NULL;
+}

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "crypto.h"
 #include "slice.h"
 
 /*
@@ -41,5 +42,15 @@ int dkim_valid_name(slice_t s);
 
 /* 1*DIGIT, saturating at INT64_MAX (t=, x=, l=); -1 if not all digits. */
 int dkim_parse_digits(slice_t v, int64_t *out);
+
+/* RFC 6376 3.5 a= (ABNF literals: case-insensitive); NULL or "unknown algorithm". */
+const char *dkim_parse_a(slice_t a, crypto_keytype_t *k, crypto_hash_alg_t *h);
+
+/*
+ * RFC 6376 3.5 c= as written (present): header["/"body], one name meaning
+ * "<name>/simple".  NULL or "unknown canonicalization".  Defaults for an
+ * absent c= differ (DKIM simple/simple, ARC relaxed/relaxed): callers set them.
+ */
+const char *dkim_parse_c(slice_t c, crypto_canon_t *hc, crypto_canon_t *bc);
 
 #endif
