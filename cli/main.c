@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +32,17 @@ static const char usage[] =
     "      --checks=LIST          dkim,spf,dmarc,arc (default: all this build has)\n"
     "      --now=EPOCH|message-date  clock for x= and t= (default: now)\n"
     "      --legacy               accept rsa-sha1 and 512..1023-bit RSA keys\n"
+    "Limits (past one, the message's line says so; see README \"Limits\"):\n"
+    "      --max-message-size=BYTES  per message (default 64 MiB; suffix K, M, G)\n"
+    "      --max-headers=N        header fields per message (default 1000)\n"
+    "      --max-header-size=BYTES  one header field, folding included (default 64K)\n"
     "      --max-signatures=N     DKIM signatures verified per message (default 50)\n"
+    "      --max-arc=N            ARC sets per message (default and at most 50)\n"
+    "      --spf-max-lookups=N    SPF DNS-querying terms (default 10)\n"
+    "      --spf-max-void=N       SPF void lookups (default 2)\n"
+    "      --max-depth=N          SPF include/redirect nesting (default 10)\n"
+    "      --dns-max-answer=BYTES one DNS answer (default 64K)\n"
+    "      --dns-max-cnames=N     CNAME chain followed (default 8)\n"
     "      --mbox=o|rd|cl2        mbox variant (default: detected per file)\n"
     "      --io=uring|sync        read with io_uring (default; pread where the\n"
     "                             kernel refuses it) or with pread\n"
@@ -55,7 +66,9 @@ enum {
     OPT_DNS = 256, OPT_CHECKS, OPT_NOW, OPT_LEGACY, OPT_SUMMARY, OPT_MBOX, OPT_MAXSIG,
     OPT_HOP, OPT_BY, OPT_IP, OPT_HELO, OPT_MAILFROM, OPT_RECEIVER, OPT_DMARC, OPT_PSL,
     OPT_AUTHSERV, OPT_DNS_RECORD, OPT_DNS_TIMEOUT, OPT_DNS_TRIES, OPT_DNS_INFLIGHT,
-    OPT_DNS_MIN_TTL, OPT_DNS_MAX_TTL, OPT_IO, OPT_PROGRESS, OPT_NOPROGRESS
+    OPT_DNS_MIN_TTL, OPT_DNS_MAX_TTL, OPT_IO, OPT_PROGRESS, OPT_NOPROGRESS,
+    OPT_MAX_MSG, OPT_MAX_HDRS, OPT_MAX_HDR_SIZE, OPT_MAX_ARC, OPT_SPF_LOOKUPS, OPT_SPF_VOID,
+    OPT_MAX_DEPTH, OPT_DNS_MAX_ANSWER, OPT_DNS_MAX_CNAMES
 };
 
 static int bad(const char *what, const char *arg)
@@ -215,6 +228,8 @@ static int parse_mbox(const char *arg, io_mbox_fmt_t *out)
     return 0;
 }
 
+static int parse_limit(int c, const char *arg, eng_config_t *cfg);
+
 static int parse_option(int c, const char *arg, eng_config_t *cfg)
 {
     unsigned long long v;
@@ -267,6 +282,79 @@ static int parse_option(int c, const char *arg, eng_config_t *cfg)
         cfg->max_sigs = (unsigned)v;
         return 0;
     default:
+        return parse_limit(c, arg, cfg);
+    }
+}
+
+/* A byte count with an optional K, M or G suffix (powers of 1024), >= 1. */
+static int parse_size(const char *s, unsigned long long max, unsigned long long *out)
+{
+    char *end;
+    errno = 0;
+    if (*s < '0' || *s > '9')
+        return -1;
+    unsigned long long v = strtoull(s, &end, 10), mul = 1;
+    if (*end == 'K' || *end == 'k')
+        mul = 1ull << 10;
+    else if (*end == 'M' || *end == 'm')
+        mul = 1ull << 20;
+    else if (*end == 'G' || *end == 'g')
+        mul = 1ull << 30;
+    if (mul != 1)
+        end++;
+    if (errno || *end || v == 0 || v > max / mul)
+        return -1;
+    *out = v * mul;
+    return 0;
+}
+
+static int parse_limit(int c, const char *arg, eng_config_t *cfg)
+{
+    unsigned long long v;
+    switch (c) {
+    case OPT_MAX_MSG:
+        if (parse_size(arg, SIZE_MAX / 2, &v) < 0)
+            return bad("--max-message-size must be a byte count (K, M, G)", arg);
+        cfg->io.max_msg_size = (size_t)v;
+        return 0;
+    case OPT_MAX_HDRS:
+        if (parse_uint(arg, 1000000, &v) < 0 || v == 0)
+            return bad("--max-headers must be a number from 1", arg);
+        cfg->max_fields = (size_t)v;
+        return 0;
+    case OPT_MAX_HDR_SIZE:
+        if (parse_size(arg, 1ull << 30, &v) < 0)
+            return bad("--max-header-size must be a byte count (K, M)", arg);
+        cfg->max_field_size = (size_t)v;
+        return 0;
+    case OPT_MAX_ARC:
+        if (parse_uint(arg, 50, &v) < 0 || v == 0)
+            return bad("--max-arc must be a number from 1 to 50", arg);
+        cfg->max_arc = (unsigned)v;
+        return 0;
+    case OPT_SPF_LOOKUPS:
+    case OPT_SPF_VOID:
+    case OPT_MAX_DEPTH:
+        if (parse_uint(arg, 1000, &v) < 0)
+            return bad("SPF limits must be a number up to 1000", arg);
+        if (c == OPT_SPF_LOOKUPS)
+            cfg->spf_max_lookups = (unsigned)v;
+        else if (c == OPT_SPF_VOID)
+            cfg->spf_max_void = (unsigned)v;
+        else
+            cfg->max_depth = (unsigned)v;
+        return 0;
+    case OPT_DNS_MAX_ANSWER:
+        if (parse_size(arg, 1ull << 20, &v) < 0 || v < 512)
+            return bad("--dns-max-answer must be a byte count from 512", arg);
+        cfg->dns.max_answer = (size_t)v;
+        return 0;
+    case OPT_DNS_MAX_CNAMES:
+        if (parse_uint(arg, 100, &v) < 0)
+            return bad("--dns-max-cnames must be a number up to 100", arg);
+        cfg->dns.max_cnames = (unsigned)v;
+        return 0;
+    default:
         return parse_dns_option(c, arg, cfg);
     }
 }
@@ -286,6 +374,15 @@ int main(int argc, char **argv)
         { "mbox", required_argument, NULL, OPT_MBOX },
         { "io", required_argument, NULL, OPT_IO },
         { "max-signatures", required_argument, NULL, OPT_MAXSIG },
+        { "max-message-size", required_argument, NULL, OPT_MAX_MSG },
+        { "max-headers", required_argument, NULL, OPT_MAX_HDRS },
+        { "max-header-size", required_argument, NULL, OPT_MAX_HDR_SIZE },
+        { "max-arc", required_argument, NULL, OPT_MAX_ARC },
+        { "spf-max-lookups", required_argument, NULL, OPT_SPF_LOOKUPS },
+        { "spf-max-void", required_argument, NULL, OPT_SPF_VOID },
+        { "max-depth", required_argument, NULL, OPT_MAX_DEPTH },
+        { "dns-max-answer", required_argument, NULL, OPT_DNS_MAX_ANSWER },
+        { "dns-max-cnames", required_argument, NULL, OPT_DNS_MAX_CNAMES },
         { "border-hop", required_argument, NULL, OPT_HOP },
         { "border-by", required_argument, NULL, OPT_BY },
         { "ip", required_argument, NULL, OPT_IP },
@@ -312,9 +409,15 @@ int main(int argc, char **argv)
         .dmarc_mode = DMARC_9989,
         .now = (int64_t)time(NULL),
         .max_sigs = 50,
-        .max_fields = 10000,
+        .max_fields = 1000,
+        .max_field_size = 64 * 1024,
+        .max_arc = 50,
+        .spf_max_lookups = 10,
+        .spf_max_void = 2,
+        .max_depth = 10,
         .progress = -1,
-        .io = { .mode = IO_URING },
+        .io = { .mode = IO_URING, .max_msg_size = 64u << 20 },
+        .dns = { .max_answer = 64 * 1024, .max_cnames = 8 },
     };
     int c;
     while ((c = getopt_long(argc, argv, "o:j:hV", opts, NULL)) != -1) {

@@ -94,6 +94,9 @@ typedef struct dns_opts {
     unsigned inflight;    /* queries on the wire at once; 64 */
     uint32_t min_ttl;     /* clamp of positive and negative TTLs; 0 */
     uint32_t max_ttl;     /* 0 = default 86400 */
+    /* every backend; 0 means the default */
+    size_t max_answer;    /* bytes of one DNS answer (--dns-max-answer) */
+    unsigned max_cnames;  /* CNAME chain length followed (--dns-max-cnames) */
 } dns_opts_t;
 
 #define DNS_DEFAULT_TIMEOUT_MS 2000u

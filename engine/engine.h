@@ -43,8 +43,18 @@ typedef struct eng_config {
     int64_t now;            /* clock for x= / t= */
     int now_from_date;      /* use each message's Date (falls back to now) */
     int legacy;             /* RFC 8301 relaxed for old archives */
-    unsigned max_sigs;      /* per message */
-    size_t max_fields;      /* header fields per message */
+    /*
+     * Limits (README "Limits"): past one, the message's line says so in a
+     * reason or in "error"; nothing crashes, stalls or is dropped.
+     * io.max_msg_size and dns.max_answer / dns.max_cnames are the others.
+     */
+    unsigned max_sigs;      /* --max-signatures: DKIM signatures verified per message */
+    size_t max_fields;      /* --max-headers: header fields per message */
+    size_t max_field_size;  /* --max-header-size: bytes of one field, folded lines included */
+    unsigned max_arc;       /* --max-arc: ARC sets per message (RFC 8617 caps it at 50) */
+    unsigned spf_max_lookups; /* --spf-max-lookups: DNS terms (RFC 7208 4.6.4: 10) */
+    unsigned spf_max_void;  /* --spf-max-void: void lookups (RFC 7208 4.6.4: 2) */
+    unsigned max_depth;     /* --max-depth: SPF include/redirect nesting */
     int summary;            /* aggregate table on stderr */
     int progress;           /* progress line on stderr: 1 on, 0 off, -1 when a terminal */
     io_opts_t io;
