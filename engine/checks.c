@@ -91,6 +91,9 @@ static eng_checks_status_t run_spf(const eng_ctx_t *ctx, const eng_msg_t *m, int
     };
     memcpy(in.ip, e->ip, 16);
     spf_limits_t lim = SPF_LIMITS_DEFAULT;
+    lim.lookups = ctx->cfg->spf_max_lookups;
+    lim.void_lookups = ctx->cfg->spf_max_void;
+    lim.depth = ctx->cfg->max_depth;
     return spf_check(&in, &lim, lookup, arg, &v->spf) == SPF_PENDING ? ENG_CHECKS_PENDING
                                                                      : ENG_CHECKS_DONE;
 }
@@ -162,7 +165,7 @@ static eng_checks_status_t run_dkim(const eng_ctx_t *ctx, const eng_msg_t *m, in
 static eng_checks_status_t run_arc(const eng_ctx_t *ctx, const eng_msg_t *m, int64_t now,
                                    eng_verdicts_t *v)
 {
-    arc_opts_t ao = { .now = now, .max_instances = 50, .allow_ed25519 = 1 };
+    arc_opts_t ao = { .now = now, .max_instances = ctx->cfg->max_arc, .allow_ed25519 = 1 };
     v->arc_run = 1;
     arc_validate(m, ctx->dns, &ao, &v->arc);
     return ENG_CHECKS_DONE;

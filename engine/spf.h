@@ -25,8 +25,9 @@ typedef struct spf_limits {
     unsigned void_lookups;/* RFC 7208 4.6.4: 2 */
     unsigned mx_names;    /* RFC 7208 4.6.4: 10 */
     unsigned ptr_names;   /* RFC 7208 4.6.4: 10 */
+    unsigned depth;       /* include/redirect nesting (--max-depth): 10 */
 } spf_limits_t;
-#define SPF_LIMITS_DEFAULT ((spf_limits_t){ 10, 2, 10, 10 })
+#define SPF_LIMITS_DEFAULT ((spf_limits_t){ 10, 2, 10, 10, 10 })
 
 typedef struct spf_result {
     eng_result_t result;  /* pass fail softfail neutral none temperror permerror */
