@@ -32,14 +32,18 @@ static size_t strip_eol(const uint8_t *p, size_t n)
     return n;
 }
 
-static int add_field(eng_msg_t *m, slice_t raw, size_t max_fields, int *truncated)
+typedef struct limits {
+    size_t max_fields, max_field_size;
+} limits_t;
+
+static int add_field(eng_msg_t *m, slice_t raw, const limits_t *lim, int *truncated)
 {
     const uint8_t *colon = memchr(raw.p, ':', raw.n);
     if (!colon) {
         m->bad_lines++;
         return 0;
     }
-    if (m->nf >= max_fields) {
+    if (m->nf >= lim->max_fields) {
         *truncated = 1;
         return 0;
     }
@@ -59,11 +63,29 @@ static int add_field(eng_msg_t *m, slice_t raw, size_t max_fields, int *truncate
         f->name.n--;
     size_t voff = (size_t)(colon - raw.p) + 1;
     f->value = slice_make(raw.p + voff, strip_eol(raw.p + voff, raw.n - voff));
+    /*
+     * RFC 5322 2.1.1 limits lines to 998 characters, but folding makes a
+     * field as long as a sender likes; past the cap its value is not
+     * parsed (catalogue A4: header_too_large).
+     */
+    f->too_large = lim->max_field_size && raw.n > lim->max_field_size;
+    if (f->too_large) {
+        f->value = slice_make(f->value.p, 0);
+        if (m->too_large++ == 0)
+            m->first_too_large = m->nf - 1;
+    }
     return 0;
 }
 
 int eng_msg_parse(eng_msg_t *m, slice_t d, size_t max_fields, int *truncated)
 {
+    return eng_msg_parse_capped(m, d, max_fields, 0, truncated);
+}
+
+int eng_msg_parse_capped(eng_msg_t *m, slice_t d, size_t max_fields, size_t max_field_size,
+                         int *truncated)
+{
+    const limits_t lim = { max_fields, max_field_size };
     memset(m, 0, sizeof *m);
     m->data = d;
     *truncated = 0;
@@ -78,8 +100,8 @@ int eng_msg_parse(eng_msg_t *m, slice_t d, size_t max_fields, int *truncated)
         }
         /* RFC 5322 2.2.3: a line starting with WSP continues the field. */
         if (!(in_field && slice_is_wsp(d.p[i]))) {
-            if (in_field && add_field(m, slice_make(d.p + start, i - start),
-                                      max_fields, truncated) < 0)
+            if (in_field && add_field(m, slice_make(d.p + start, i - start), &lim,
+                                      truncated) < 0)
                 return -1;
             start = i;
             in_field = 1;
@@ -95,7 +117,7 @@ int eng_msg_parse(eng_msg_t *m, slice_t d, size_t max_fields, int *truncated)
             k -= (k >= 2 && d.p[k - 2] == '\r') ? 2 : 1;
             end = k;
         }
-        if (add_field(m, slice_make(d.p + start, end - start), max_fields, truncated) < 0)
+        if (add_field(m, slice_make(d.p + start, end - start), &lim, truncated) < 0)
             return -1;
     }
     return 0;

@@ -16,7 +16,9 @@
 typedef struct eng_field {
     slice_t raw;   /* name through the final line break (included) */
     slice_t name;  /* the field name; WSP before the colon (obs-syntax) removed */
-    slice_t value; /* after the colon, up to (not including) the final line break */
+    slice_t value; /* after the colon, up to (not including) the final line break;
+                      empty when too_large */
+    int too_large; /* raw is longer than the parse's max_field_size */
 } eng_field_t;
 
 typedef struct eng_msg {
@@ -26,14 +28,27 @@ typedef struct eng_msg {
     slice_t body;     /* after the empty line; empty if there is none */
     int has_body;     /* an empty line separating header and body was seen */
     size_t bad_lines; /* header lines with no colon (kept out of f) */
+    size_t too_large; /* fields over max_field_size (kept in f, value empty) */
+    size_t first_too_large; /* index in f of the first of them (if too_large) */
     size_t cap_;      /* private: allocated entries of f */
 } eng_msg_t;
 
 /*
  * Cut data into fields.  At most max_fields are kept (the rest are counted
  * as *truncated); returns 0, or -1 on out-of-memory.  Never reads past data.
+ * Same as eng_msg_parse_capped() with no field size limit.
  */
 int eng_msg_parse(eng_msg_t *m, slice_t data, size_t max_fields, int *truncated);
+
+/*
+ * As eng_msg_parse(), and a field whose raw bytes (name, folded lines and
+ * final line break included) exceed max_field_size (0: no limit) stays in
+ * f, in its place and with its raw bytes (DKIM header hashes stay exact),
+ * but with too_large set and an empty value, so that no value parser
+ * spends work on it; m->too_large counts them.
+ */
+int eng_msg_parse_capped(eng_msg_t *m, slice_t data, size_t max_fields,
+                         size_t max_field_size, int *truncated);
 void eng_msg_free(eng_msg_t *m);
 
 /* The first field called `name` (case-insensitive), or NULL. */

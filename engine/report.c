@@ -355,6 +355,37 @@ static void put_checks(eng_buf_t *line, const eng_config_t *cfg, const eng_verdi
     put_recorded(line, v);
 }
 
+/* 1 if m has a field of an ARC set (RFC 8617 4.1). */
+static int has_arc_field(const eng_msg_t *m)
+{
+    for (size_t i = 0; i < m->nf; i++)
+        if (slice_eq_cstr_nocase(m->f[i].name, "arc-seal") ||
+            slice_eq_cstr_nocase(m->f[i].name, "arc-message-signature") ||
+            slice_eq_cstr_nocase(m->f[i].name, "arc-authentication-results"))
+            return 1;
+    return 0;
+}
+
+/*
+ * A message cut at --max-message-size, or whose header was cut at
+ * --max-headers, cannot be judged by the checks that hash it: a body hash
+ * over a prefix, or a header selection (RFC 6376 5.4.2, bottom-up) that
+ * misses fields below the cut, would give a "fail" (or even a "pass") that
+ * says nothing about the message.  Those checks are not run; the checks
+ * that need neither (SPF) run as usual.
+ */
+static void limit_checks(eng_job_t *j, const char *why)
+{
+    const eng_config_t *cfg = j->ctx->cfg;
+    j->limited = 1;
+    j->lim_cfg = *cfg;
+    j->lim_cfg.max_sigs = 0;             /* every signature listed, none verified */
+    j->lim_cfg.checks &= ~ENG_CHECK_ARC; /* filled in by apply_limits() */
+    j->lim_ctx = *j->ctx;
+    j->lim_ctx.cfg = &j->lim_cfg;
+    j->error = why;
+}
+
 void eng_job_start(eng_job_t *j, eng_tally_t *tally)
 {
     const eng_config_t *cfg = j->ctx->cfg;
@@ -367,16 +398,121 @@ void eng_job_start(eng_job_t *j, eng_tally_t *tally)
         j->error = msg->errstr ? msg->errstr : "cannot read input";
         return;
     }
-    if (eng_msg_parse(&j->m, msg->data, cfg->max_fields, &truncated) < 0) {
+    if (eng_msg_parse_capped(&j->m, msg->data, cfg->max_fields, cfg->max_field_size,
+                             &truncated) < 0) {
         j->error = "out of memory";
         return;
     }
     j->parsed = 1;
-    if (msg->flags & IO_MSG_TRUNCATED)
-        j->error = "message larger than the size limit; verified on its first bytes only";
-    else if (truncated)
-        j->error = "too many header fields; only the first ones were read";
+    char *why = j->limit_reason;
+    if (msg->flags & IO_MSG_TRUNCATED) {
+        snprintf(why, sizeof j->limit_reason,
+                 "message too large: over the %zu-byte limit (--max-message-size); "
+                 "only its first bytes were read",
+                 cfg->io.max_msg_size ? cfg->io.max_msg_size : IO_DEFAULT_MAX_MSG);
+        limit_checks(j, why);
+    } else if (truncated) {
+        snprintf(why, sizeof j->limit_reason,
+                 "too many header fields: over the %zu-field limit (--max-headers); "
+                 "the header was not read in full",
+                 cfg->max_fields);
+        limit_checks(j, why);
+    } else if (j->m.too_large) {
+        const eng_field_t *f = &j->m.f[j->m.first_too_large];
+        snprintf(why, sizeof j->limit_reason,
+                 "header too large: a %.*s field of %zu bytes is over the %zu-byte limit "
+                 "(--max-header-size); its value was not read",
+                 (int)(f->name.n < 40 ? f->name.n : 40), (const char *)f->name.p, f->raw.n,
+                 cfg->max_field_size);
+        j->error = why;
+    }
     j->now = message_clock(cfg, &j->m);
+}
+
+static void dmarc_limited(dmarc_result_t *d, const char *why)
+{
+    d->result = ENG_PERMERROR;
+    snprintf(d->reason, sizeof d->reason, "%s", why);
+}
+
+/*
+ * Results a limit made meaningless become permerror with the limit as the
+ * reason (RFC 8601 2.7.1: "could not be verified due to some error that is
+ * unrecoverable"; a run with the same limits gives the same), never fail.
+ */
+static void apply_limits(eng_job_t *j)
+{
+    const eng_config_t *cfg = j->ctx->cfg;
+    eng_verdicts_t *v = &j->v;
+    const eng_msg_t *m = &j->m;
+
+    if (j->limited) {
+        for (size_t i = 0; i < v->ndkim; i++) {
+            v->dkim[i].result = ENG_PERMERROR;
+            v->dkim[i].reason = j->limit_reason;
+        }
+        if (cfg->checks & ENG_CHECK_ARC) {
+            v->arc_run = 1;
+            memset(&v->arc, 0, sizeof v->arc);
+            /* the header may hold ARC sets below the cut: say why it is none */
+            int cut_header = !(j->msg->flags & IO_MSG_TRUNCATED) || !m->has_body;
+            v->arc.result = has_arc_field(m) ? ENG_PERMERROR : ENG_NONE;
+            if (v->arc.result == ENG_PERMERROR || cut_header)
+                snprintf(v->arc.reason, sizeof v->arc.reason, "%s", j->limit_reason);
+        }
+        /* a DMARC fail for want of a DKIM pass we did not look for is no verdict */
+        int unjudged = v->ndkim > 0 || !(j->msg->flags & IO_MSG_TRUNCATED);
+        if (v->dmarc_run && unjudged) {
+            if (v->dmarc9989.result == ENG_FAIL)
+                dmarc_limited(&v->dmarc9989, j->limit_reason);
+            if (v->dmarc7489.result == ENG_FAIL)
+                dmarc_limited(&v->dmarc7489, j->limit_reason);
+        }
+        return;
+    }
+    if (!m->too_large)
+        return;
+    /* v->dkim holds one entry per DKIM-Signature field, in header order */
+    size_t k = 0;
+    const char *unread_sig = NULL;
+    for (size_t i = 0; i < m->nf; i++) {
+        const eng_field_t *f = &m->f[i];
+        if (slice_eq_cstr_nocase(f->name, "dkim-signature") && k++ < v->ndkim &&
+            f->too_large) {
+            eng_dkim_res_t *r = &v->dkim[k - 1];
+            unread_sig = r->reason_buf;
+            r->result = ENG_PERMERROR;
+            snprintf(r->reason_buf, sizeof r->reason_buf,
+                     "header too large: %zu bytes, over the %zu-byte limit (--max-header-size)",
+                     f->raw.n, cfg->max_field_size);
+            r->reason = r->reason_buf;
+        } else if (f->too_large && v->arc_run &&
+                   (slice_eq_cstr_nocase(f->name, "arc-seal") ||
+                    slice_eq_cstr_nocase(f->name, "arc-message-signature") ||
+                    slice_eq_cstr_nocase(f->name, "arc-authentication-results"))) {
+            v->arc.result = ENG_PERMERROR;
+            snprintf(v->arc.reason, sizeof v->arc.reason,
+                     "header too large: an %.*s field of %zu bytes is over the %zu-byte "
+                     "limit (--max-header-size)",
+                     (int)f->name.n, (const char *)f->name.p, f->raw.n, cfg->max_field_size);
+        } else if (f->too_large && v->dmarc_run && slice_eq_cstr_nocase(f->name, "from")) {
+            /* RFC 7489 6.6.1: the author domain comes from a value we did not read */
+            char why[160];
+            snprintf(why, sizeof why,
+                     "header too large: the From field of %zu bytes is over the %zu-byte "
+                     "limit (--max-header-size)",
+                     f->raw.n, cfg->max_field_size);
+            dmarc_limited(&v->dmarc9989, why);
+            dmarc_limited(&v->dmarc7489, why);
+        }
+    }
+    /* a DMARC fail for want of a signature we did not read is no verdict */
+    if (unread_sig && v->dmarc_run) {
+        if (v->dmarc9989.result == ENG_FAIL)
+            dmarc_limited(&v->dmarc9989, unread_sig);
+        if (v->dmarc7489.result == ENG_FAIL)
+            dmarc_limited(&v->dmarc7489, unread_sig);
+    }
 }
 
 static void job_wake(void *arg)
@@ -404,13 +540,15 @@ int eng_job_run(eng_job_t *j)
         return 0;
     for (;;) {
         atomic_store(&j->waits, 1); /* the step's own hold */
-        eng_checks_status_t st =
-            eng_checks_step(j->ctx, &j->m, j->now, &j->v, job_lookup, j);
+        eng_checks_status_t st = eng_checks_step(j->limited ? &j->lim_ctx : j->ctx, &j->m,
+                                                 j->now, &j->v, job_lookup, j);
         if (st != ENG_CHECKS_PENDING) {
-            if (st == ENG_CHECKS_NOMEM)
+            if (st == ENG_CHECKS_NOMEM) {
                 j->error = "out of memory";
-            else
+            } else {
                 j->ran = 1;
+                apply_limits(j);
+            }
             return 0;
         }
         /* every answer it asked for may have landed already: then go on */

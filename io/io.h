@@ -43,8 +43,11 @@ typedef struct io_opts {
                               stderr) when the kernel refuses io_uring */
     size_t chunk_size;     /* read size for mbox files; 0 = default (8 MiB);
                               IO_URING keeps 4 reads of at most 1 MiB in flight */
-    size_t max_msg_size;   /* larger messages are cut short and flagged; 0 = 64 MiB */
+    size_t max_msg_size;   /* larger messages are cut short and flagged
+                              (IO_MSG_TRUNCATED); 0 = IO_DEFAULT_MAX_MSG */
 } io_opts_t;
+
+#define IO_DEFAULT_MAX_MSG ((size_t)64 << 20)
 
 /* Reference-counted read buffer (opaque). */
 typedef struct io_buf io_buf_t;

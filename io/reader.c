@@ -31,7 +31,7 @@
 #include "io_internal.h"
 
 #define IO_DEFAULT_CHUNK ((size_t)8 << 20)
-#define IO_DEFAULT_MAX ((size_t)64 << 20)
+#define IO_DEFAULT_MAX IO_DEFAULT_MAX_MSG
 /* Bytes after a message the cutter may look at: "\r\nFrom " and one more. */
 #define IO_LOOKAHEAD 8
 /* Room for the From_ line before the first message while detecting. */

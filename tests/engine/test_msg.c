@@ -94,6 +94,80 @@ static void field_limit_is_reported(void **state)
     eng_msg_free(&m);
 }
 
+/* Catalogue A4: the cap counts the whole field, folded lines and line break included. */
+static void field_over_size_cap_keeps_raw_but_not_value(void **state)
+{
+    (void)state;
+    /* "Big: 12345\n 678\n" is 16 bytes */
+    const char *msg = "A: 1\nBig: 12345\n 678\nC: x\n\nbody";
+    eng_msg_t m;
+    int trunc;
+    assert_int_equal(eng_msg_parse_capped(&m, S(msg), 100, 15, &trunc), 0);
+    assert_int_equal(trunc, 0);
+    assert_int_equal(m.nf, 3);
+    assert_int_equal(m.too_large, 1);
+    assert_int_equal(m.first_too_large, 1);
+    assert_true(m.f[1].too_large);
+    assert_slice(m.f[1].name, "Big");
+    assert_slice(m.f[1].raw, "Big: 12345\n 678\n");
+    assert_int_equal(m.f[1].value.n, 0);
+    assert_false(m.f[0].too_large);
+    assert_false(m.f[2].too_large);
+    assert_slice(m.f[2].value, " x");
+    assert_slice(m.body, "body");
+    eng_msg_free(&m);
+}
+
+static void field_exactly_at_size_cap_is_read(void **state)
+{
+    (void)state;
+    eng_msg_t m;
+    int trunc;
+    assert_int_equal(eng_msg_parse_capped(&m, S("Big: 12345\n 678\n\n"), 100, 16, &trunc), 0);
+    assert_int_equal(m.too_large, 0);
+    assert_false(m.f[0].too_large);
+    assert_slice(m.f[0].value, " 12345\n 678");
+    eng_msg_free(&m);
+    /* 0 means no cap, and eng_msg_parse has none */
+    assert_int_equal(eng_msg_parse_capped(&m, S("Big: 12345\n 678\n\n"), 100, 0, &trunc), 0);
+    assert_int_equal(m.too_large, 0);
+    eng_msg_free(&m);
+}
+
+/* Catalogue A4: an endless header block (no empty line) is cut at the field count. */
+static void endless_header_block_stops_at_field_limit(void **state)
+{
+    (void)state;
+    static char big[20000];
+    size_t n = 0;
+    while (n + 6 <= sizeof big) {
+        memcpy(big + n, "X: 1\r\n", 6);
+        n += 6;
+    }
+    eng_msg_t m;
+    int trunc;
+    assert_int_equal(eng_msg_parse_capped(&m, slice_make(big, n), 1000, 65536, &trunc), 0);
+    assert_int_equal(trunc, 1);
+    assert_int_equal(m.nf, 1000);
+    assert_false(m.has_body);
+    eng_msg_free(&m);
+}
+
+/* Catalogue A4: NUL and 8-bit bytes are octets like any other: no C strings. */
+static void nul_and_8bit_bytes_stay_in_values(void **state)
+{
+    (void)state;
+    static const char msg[] = "Subject: a\0b\xff\n\nx\0y";
+    eng_msg_t m;
+    int trunc;
+    assert_int_equal(eng_msg_parse(&m, slice_make(msg, sizeof msg - 1), 100, &trunc), 0);
+    assert_int_equal(m.nf, 1);
+    assert_int_equal(m.f[0].value.n, 5);
+    assert_memory_equal(m.f[0].value.p, " a\0b\xff", 5);
+    assert_int_equal(m.body.n, 3);
+    eng_msg_free(&m);
+}
+
 static void from_domain_of_common_forms(void **state)
 {
     (void)state;
@@ -130,6 +204,10 @@ int main(void)
         cmocka_unit_test(ws_before_colon_is_not_part_of_the_name),
         cmocka_unit_test(lines_without_colon_are_counted_not_kept),
         cmocka_unit_test(field_limit_is_reported),
+        cmocka_unit_test(field_over_size_cap_keeps_raw_but_not_value),
+        cmocka_unit_test(field_exactly_at_size_cap_is_read),
+        cmocka_unit_test(endless_header_block_stops_at_field_limit),
+        cmocka_unit_test(nul_and_8bit_bytes_stay_in_values),
         cmocka_unit_test(from_domain_of_common_forms),
         cmocka_unit_test(dates_parse_with_zones),
     };
