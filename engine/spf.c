@@ -18,9 +18,9 @@
 
 #include "spf_internal.h"
 
-/* include/redirect nesting: the 10-lookup limit bounds it; this guards a
- * caller that raises the limits. */
-#define SPF_DEPTH_MAX 24
+/* include/redirect nesting whatever lim.depth says: the walk recurses on
+ * the C stack (about 5 KB a level), so a caller's depth is capped here. */
+#define SPF_DEPTH_MAX 64
 /* Room for an expanded domain-spec; longer ones keep their end (7.3). */
 #define EXPAND_MAX 2048
 #define NAME_BUF 256
@@ -341,7 +341,7 @@ static mech_t mech_mx(spf_ctx_t *c, slice_t name, const spf_term_t *t)
          * are taken in answer order, so the same answer gives the same
          * verdict) */
         if (i == c->lim.mx_names) {
-            reason(c, "more than %u MX names", c->lim.mx_names);
+            reason(c, "too many MX names (limit %u)", c->lim.mx_names);
             r = MECH_PERM;
             break;
         }
@@ -541,8 +541,13 @@ static eng_result_t eval_record(spf_ctx_t *c, slice_t domain, const spf_record_t
 static eng_result_t check_host(spf_ctx_t *c, slice_t domain, unsigned depth, int want_exp)
 {
     char nb[NAME_BUF];
-    if (depth > SPF_DEPTH_MAX) {
-        reason(c, "include/redirect nested too deep");
+    /* RFC 7208 4.6.4 bounds nesting through the lookup limit only; a caller
+     * that raises --spf-max-lookups still gets a bounded walk (--max-depth:
+     * a record reached through more includes/redirects than that is
+     * permerror, as 11.1 asks of anything that grows the work) */
+    unsigned max = c->lim.depth < SPF_DEPTH_MAX ? c->lim.depth : SPF_DEPTH_MAX;
+    if (depth > max) {
+        reason(c, "include/redirect nesting too deep (limit %u)", max);
         return ENG_PERMERROR;
     }
     if (!spf_domain_shape_ok(domain)) {

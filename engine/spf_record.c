@@ -174,8 +174,10 @@ static int parse_mechanism(slice_t name, slice_t rest, spf_term_t *t, const char
         bad = !colon || parse_ip_term(arg, t->kind == SPF_M_IP6, t) < 0;
         break;
     }
-    if (bad)
-        *why = "bad mechanism syntax";
+    if (bad) /* RFC 7208 7.1: a macro error is a syntax error of the term */
+        *why = t->domain.n && !spf_domain_spec_ok(t->domain)
+                   ? "bad macro or domain-spec in mechanism"
+                   : "bad mechanism syntax";
     return bad ? -1 : 0;
 }
 

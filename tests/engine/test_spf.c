@@ -335,7 +335,7 @@ static void lookup_limits(void **state)
     assert_int_equal(r.result, ENG_PASS);
     r = check(&w, "198.51.100.3", "x@mx11.example.com", "h.example.com");
     assert_int_equal(r.result, ENG_PERMERROR);
-    assert_string_equal(r.reason, "more than 10 MX names");
+    assert_string_equal(r.reason, "too many MX names (limit 10)");
     r = check(&w, "192.0.2.1", "x@ptr.example.com", "h.example.com");
     assert_int_equal(r.result, ENG_FAIL);
     r = check(&w, "192.0.2.2", "x@ptr.example.com", "h.example.com");
@@ -343,6 +343,85 @@ static void lookup_limits(void **state)
     r = check(&w, "192.0.2.1", "x@loop.example.com", "h.example.com");
     assert_int_equal(r.result, ENG_PERMERROR);
     world_close(&w);
+}
+
+static spf_result_t check_lim(world_t *w, const char *mailfrom, const spf_limits_t *lim)
+{
+    spf_input_t in = { .mailfrom = slice_cstr(mailfrom), .helo = slice_cstr("h.example.com"),
+                       .af = AF_INET, .now = 1700000000 };
+    assert_int_equal(inet_pton(AF_INET, "192.0.2.1", in.ip), 1);
+    spf_result_t r;
+    assert_int_equal(spf_check(&in, lim, lookup, w, &r), SPF_DONE);
+    return r;
+}
+
+/* Limits given by the caller (--spf-max-lookups, --spf-max-void, --max-depth). */
+static void caller_limits_are_enforced_and_named(void **state)
+{
+    (void)state;
+    world_t w;
+    /* d0 includes d1 includes d2 ... d11 passes: 11 levels of nesting */
+    char zone[4096];
+    size_t k = 0;
+    for (int i = 0; i < 11; i++)
+        k += (size_t)snprintf(zone + k, sizeof zone - k,
+                              "d%d.example.com. TXT \"v=spf1 include:d%d.example.com -all\"\n",
+                              i, i + 1);
+    snprintf(zone + k, sizeof zone - k, "d11.example.com. TXT \"v=spf1 +all\"\n"
+             "v.example.com. TXT \"v=spf1 a:n1.example.com ip4:192.0.2.1 -all\"\n");
+    world_open(&w, zone);
+    spf_limits_t lim = SPF_LIMITS_DEFAULT;
+    /* default: the 11th include is the 11th lookup */
+    spf_result_t r = check_lim(&w, "x@d0.example.com", &lim);
+    assert_int_equal(r.result, ENG_PERMERROR);
+    assert_string_equal(r.reason, "too many DNS lookups (limit 10)");
+    /* more lookups allowed: the nesting limit stops the 11th level */
+    lim.lookups = 20;
+    r = check_lim(&w, "x@d0.example.com", &lim);
+    assert_int_equal(r.result, ENG_PERMERROR);
+    assert_string_equal(r.reason, "include/redirect nesting too deep (limit 10)");
+    lim.depth = 11;
+    r = check_lim(&w, "x@d0.example.com", &lim);
+    assert_int_equal(r.result, ENG_PASS);
+    lim.depth = 3;
+    r = check_lim(&w, "x@d5.example.com", &lim);
+    assert_string_equal(r.reason, "include/redirect nesting too deep (limit 3)");
+    lim.depth = 100000; /* capped: the walk recurses */
+    lim.lookups = 100000;
+    r = check_lim(&w, "x@d0.example.com", &lim);
+    assert_int_equal(r.result, ENG_PASS);
+    /* a void lookup past --spf-max-void=0 */
+    lim = SPF_LIMITS_DEFAULT;
+    lim.void_lookups = 0;
+    r = check_lim(&w, "x@v.example.com", &lim);
+    assert_int_equal(r.result, ENG_PERMERROR);
+    assert_string_equal(r.reason, "too many void DNS lookups (limit 0)");
+    lim.void_lookups = 1;
+    r = check_lim(&w, "x@v.example.com", &lim);
+    assert_int_equal(r.result, ENG_PASS);
+    lim.lookups = 0;
+    r = check_lim(&w, "x@v.example.com", &lim);
+    assert_string_equal(r.reason, "too many DNS lookups (limit 0)");
+    world_close(&w);
+}
+
+/* RFC 7208 7.1: "%{d0}" is a syntax error, and the reason says macro. */
+static void macro_errors_are_named(void **state)
+{
+    (void)state;
+    spf_record_t r;
+    const char *why = NULL;
+    assert_int_equal(spf_record_parse(SLICE_LIT("v=spf1 exists:%{d0}.x.example -all"), &r, &why),
+                     -1);
+    assert_string_equal(why, "bad macro or domain-spec in mechanism");
+    /* transformers are digits then "r": "ir99" is not a macro */
+    assert_int_equal(spf_record_parse(SLICE_LIT("v=spf1 a:%{ir99}.x.example"), &r, &why), -1);
+    assert_string_equal(why, "bad macro or domain-spec in mechanism");
+    assert_int_equal(spf_record_parse(SLICE_LIT("v=spf1 a/33"), &r, &why), -1);
+    assert_string_equal(why, "bad mechanism syntax");
+    /* 11 digits: overflow-checked, keeps every label */
+    assert_int_equal(spf_record_parse(SLICE_LIT("v=spf1 a:%{i99999999999r}.x.example"), &r,
+                                      &why), 0);
 }
 
 static void pending_lookup_stops_and_restarts(void **state)
@@ -379,6 +458,8 @@ int main(void)
         cmocka_unit_test(null_sender_checks_helo_and_mapped_ipv4_is_ipv4),
         cmocka_unit_test(cidr_prefixes_match_bit_by_bit),
         cmocka_unit_test(lookup_limits),
+        cmocka_unit_test(caller_limits_are_enforced_and_named),
+        cmocka_unit_test(macro_errors_are_named),
         cmocka_unit_test(pending_lookup_stops_and_restarts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
