@@ -182,8 +182,10 @@ static void from_received(const eng_msg_t *m, const eng_envelope_opts_t *o,
     int af;
     uint8_t ip[16];
     if (!rcv) {
-        e->why = by_re ? "no Received field matches --border-by"
-                       : "no Received field at the border hop";
+        /* RFC 7208 2, RFC 8601 5: only the border's own Received names the
+         * client; Received-SPF and Authentication-Results are never used */
+        e->why = by_re ? "no envelope: no Received field matches --border-by"
+                       : "no envelope: no Received field at the border hop";
         return;
     }
     int got_ip = eng_received_from(rcv->value, helo, sizeof helo, &af, ip);
@@ -197,7 +199,7 @@ static void from_received(const eng_msg_t *m, const eng_envelope_opts_t *o,
             memcpy(e->ip, ip, 16);
             e->have_ip = 1;
         } else {
-            e->why = "the border Received field names no client IP";
+            e->why = "no envelope: the border Received field names no client IP";
         }
     }
 }
@@ -225,5 +227,5 @@ void eng_envelope_get(const eng_msg_t *m, const eng_envelope_opts_t *o,
     if (e->have_ip)
         inet_ntop(e->af, e->ip, e->ip_text, sizeof e->ip_text);
     if (!e->have_mailfrom && !e->why)
-        e->why = "no Return-Path field (MAIL FROM unknown)";
+        e->why = "no envelope: no Return-Path field (MAIL FROM unknown)";
 }

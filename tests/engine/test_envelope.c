@@ -106,7 +106,7 @@ static void missing_pieces_say_why(void **state)
     assert_true(e.have_mailfrom);
     assert_string_equal(e.mailfrom, "");
     assert_false(e.have_ip);
-    assert_string_equal(e.why, "no Received field at the border hop");
+    assert_string_equal(e.why, "no envelope: no Received field at the border hop");
     eng_msg_free(&m);
 
     assert_int_equal(eng_msg_parse(&m, slice_cstr("Received: from a (a [192.0.2.1]) by b\n\n"),
@@ -114,7 +114,7 @@ static void missing_pieces_say_why(void **state)
     eng_envelope_get(&m, &o, NULL, &e);
     assert_true(e.have_ip);
     assert_false(e.have_mailfrom);
-    assert_string_equal(e.why, "no Return-Path field (MAIL FROM unknown)");
+    assert_string_equal(e.why, "no envelope: no Return-Path field (MAIL FROM unknown)");
     eng_msg_free(&m);
 }
 
