@@ -454,10 +454,12 @@ static void set_error(dmarc_result_t *r, eng_result_t res, const char *why)
 static const char *from_error(dmarc_from_status_t st)
 {
     switch (st) {
-    case DMARC_FROM_EMPTY: return "no author address in From";
+    case DMARC_FROM_EMPTY: return "no author domain: no address in From";
     case DMARC_FROM_SYNTAX: return "From field does not parse";
     case DMARC_FROM_TOO_MANY: return "too many author addresses in From";
-    default: return "no parseable From domain";
+    case DMARC_FROM_NOT_LDH:
+        return "author domain is not a valid domain name (a U-label: LDH/A-label only, RFC 8616)";
+    default: return "no author domain: no address in From has a domain";
     }
 }
 
@@ -490,15 +492,23 @@ dmarc_status_t dmarc_check(const dmarc_input_t *in, dmarc_mode_t mode,
     result_init(r7489, DMARC_7489);
     const char *err = NULL;
     eng_result_t err_res = ENG_PERMERROR;
-    /* RFC 7489 6.6.1, RFC 9989 4.x: exactly one From field is required */
-    if (in->nfrom == 0)
-        err = "From header absent";
-    else if (in->nfrom > 1)
+    /*
+     * RFC 7489 6.6.1: several From fields are outside DMARC and must never
+     * pass (CVE-2019-16378): permerror.  No author domain at all (no From,
+     * an empty group, addresses without a domain) leaves nothing to look
+     * up: none, with no DNS query (catalogue E1).
+     */
+    if (in->nfrom == 0) {
+        err = "no author domain: From header absent";
+        err_res = ENG_NONE;
+    } else if (in->nfrom > 1) {
         err = "several From fields";
-    else {
+    } else {
         dmarc_from_status_t st = dmarc_from_domains(in->from[0], dom, DMARC_MAX_AUTHORS, &ndom);
         if (st != DMARC_FROM_OK)
             err = from_error(st);
+        if (st == DMARC_FROM_EMPTY || st == DMARC_FROM_NO_DOMAIN)
+            err_res = ENG_NONE;
     }
     if (err) {
         set_error(r9989, err_res, err);

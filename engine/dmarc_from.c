@@ -177,6 +177,12 @@ static dmarc_from_status_t addr_domain(slice_t spec, char *out)
     if (n && out[n - 1] == '.')
         n--;
     out[n] = '\0';
+    /* RFC 8616 4: DNS names are LDH or A-labels; a U-label would have to be
+     * converted (IDNA) before any query, and a raw UTF-8 query is never
+     * what the sender published.  Not evaluable: say so, never "none". */
+    for (size_t k = 0; k < n; k++)
+        if ((uint8_t)out[k] >= 0x80)
+            return DMARC_FROM_NOT_LDH;
     /* a domain-literal ([192.0.2.1]) has no DMARC policy: unusable */
     return dmarc_domain_ok(slice_make(out, n)) ? DMARC_FROM_OK : DMARC_FROM_NO_DOMAIN;
 }
@@ -196,7 +202,7 @@ dmarc_from_status_t dmarc_from_domains(slice_t value, char dom[][DMARC_DOMAIN_MA
     item_t it;
     int rc;
     char d[DMARC_DOMAIN_MAX];
-    size_t n = 0, addrs = 0;
+    size_t n = 0, addrs = 0, nodomain = 0;
     *ndom = 0;
     while ((rc = next_item(&sc, &it)) > 0) {
         if (!it.has_angle && item_blank(it.all))
@@ -204,6 +210,11 @@ dmarc_from_status_t dmarc_from_domains(slice_t value, char dom[][DMARC_DOMAIN_MA
         if (++addrs > DMARC_MAX_AUTHORS)
             return DMARC_FROM_TOO_MANY;
         dmarc_from_status_t st = addr_domain(it.has_angle ? it.angle : it.all, d);
+        if (st == DMARC_FROM_NO_DOMAIN) {
+            /* "a@bank.example, joe" must not escape bank.example's policy */
+            nodomain++;
+            continue;
+        }
         if (st != DMARC_FROM_OK)
             return st;
         if (seen_before(dom, n, d))
@@ -215,7 +226,7 @@ dmarc_from_status_t dmarc_from_domains(slice_t value, char dom[][DMARC_DOMAIN_MA
     if (rc < 0)
         return DMARC_FROM_SYNTAX;
     *ndom = n;
-    return n ? DMARC_FROM_OK : DMARC_FROM_EMPTY;
+    return n ? DMARC_FROM_OK : nodomain ? DMARC_FROM_NO_DOMAIN : DMARC_FROM_EMPTY;
 }
 
 /* ---- domain names ---- */
@@ -223,7 +234,8 @@ dmarc_from_status_t dmarc_from_domains(slice_t value, char dom[][DMARC_DOMAIN_MA
 static int label_byte_ok(uint8_t c)
 {
     /* LDH plus '_' (seen in real d= values); bytes >= 0x80 are U-labels,
-     * kept so the lookup answers NXDOMAIN rather than the parser refusing */
+     * kept so the lookup answers NXDOMAIN rather than the parser refusing
+     * (author domains refuse them earlier, in addr_domain) */
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
            c == '-' || c == '_' || c >= 0x80;
 }

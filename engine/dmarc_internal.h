@@ -57,15 +57,17 @@ typedef enum {
     DMARC_FROM_OK = 0,
     DMARC_FROM_EMPTY,     /* no address at all (empty field, empty group) */
     DMARC_FROM_SYNTAX,    /* unbalanced quote, comment or angle bracket */
-    DMARC_FROM_NO_DOMAIN, /* an address without a usable domain */
-    DMARC_FROM_TOO_MANY   /* more than DMARC_MAX_AUTHORS addresses */
+    DMARC_FROM_NO_DOMAIN, /* addresses, none with a usable domain */
+    DMARC_FROM_TOO_MANY,  /* more than DMARC_MAX_AUTHORS addresses */
+    DMARC_FROM_NOT_LDH    /* a domain with non-ASCII bytes (a U-label) */
 } dmarc_from_status_t;
 
 /*
  * The domains of every mailbox in one From field value (RFC 5322 3.4
  * mailbox-list, with groups, comments, quoted strings, obs-route and folding
  * tolerated), lower-cased, without a trailing dot, each once, into
- * dom[0..*ndom).  Bounded and total.
+ * dom[0..*ndom).  An address without a usable domain is skipped when
+ * others have one (they are judged, the strictest wins).  Bounded and total.
  */
 dmarc_from_status_t dmarc_from_domains(slice_t value, char dom[][DMARC_DOMAIN_MAX],
                                        size_t cap, size_t *ndom);

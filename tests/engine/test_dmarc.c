@@ -193,6 +193,24 @@ static void from_errors(void **state)
     assert_int_equal(from("joe@a..example", dom, &n), DMARC_FROM_NO_DOMAIN);
     assert_int_equal(from("", dom, &n), DMARC_FROM_EMPTY);
     assert_int_equal(from("  (just a comment)  ", dom, &n), DMARC_FROM_EMPTY);
+    /* RFC 8616 4: a U-label is not looked up as raw UTF-8 (catalogue B4) */
+    assert_int_equal(from("alice@b\xc3\xa4nk.example", dom, &n), DMARC_FROM_NOT_LDH);
+    assert_int_equal(from("a@ok.example, alice@b\xc3\xa4nk.example", dom, &n),
+                     DMARC_FROM_NOT_LDH);
+    assert_int_equal(from("alice@xn--bnk-qla.example", dom, &n), DMARC_FROM_OK);
+}
+
+/* Catalogue B1: an address without a domain cannot hide the others. */
+static void from_domainless_address_does_not_hide_others(void **state)
+{
+    (void)state;
+    char dom[DMARC_MAX_AUTHORS][DMARC_DOMAIN_MAX];
+    size_t n = 0;
+    assert_int_equal(from("alice@bank.example, joe", dom, &n), DMARC_FROM_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(dom[0], "bank.example");
+    assert_int_equal(from("joe, jim@[192.0.2.1]", dom, &n), DMARC_FROM_NO_DOMAIN);
+    assert_int_equal(n, 0);
 }
 
 static void from_too_many_addresses(void **state)
@@ -426,6 +444,7 @@ int main(void)
         cmocka_unit_test(from_several_addresses_dedupe),
         cmocka_unit_test(from_group_syntax),
         cmocka_unit_test(from_errors),
+        cmocka_unit_test(from_domainless_address_does_not_hide_others),
         cmocka_unit_test(from_too_many_addresses),
         cmocka_unit_test(from_is_bounded_without_nul),
         cmocka_unit_test(names_labels_and_suffixes),
