@@ -485,7 +485,7 @@ const char *arc_chain_collect(const eng_msg_t *m, unsigned max, arc_chain_t *c)
     if (c->nfields == 0)
         return NULL;
     if (c->n > max) { /* 5.2 step 1 */
-        snprintf(c->buf, sizeof c->buf, "more than %u ARC sets (i=%u)", max, c->n);
+        snprintf(c->buf, sizeof c->buf, "too many ARC sets (limit %u): i=%u", max, c->n);
         return chain_fail(c, c->n, c->buf);
     }
     /* 5.2 step 2: the latest seal says the chain already failed */

@@ -426,13 +426,13 @@ static void more_than_the_limit_fails(void **state)
 {
     (void)state;
     arc_chain_t c;
-    assert_string_equal(collect(SET(51, "pass") "\n", 50, &c), "more than 50 ARC sets (i=51)");
+    assert_string_equal(collect(SET(51, "pass") "\n", 50, &c), "too many ARC sets (limit 50): i=51");
     assert_int_equal(c.n, 51);
     assert_string_equal(collect(SET(3, "pass") SET(2, "pass") SET(1, "none") "\n", 2, &c),
-                        "more than 2 ARC sets (i=3)");
+                        "too many ARC sets (limit 2): i=3");
     /* a limit of 0 or above 50 means 50 */
     assert_null(collect(SET(1, "none") "\n", 0, &c));
-    assert_string_equal(collect(SET(51, "pass") "\n", 1000, &c), "more than 50 ARC sets (i=51)");
+    assert_string_equal(collect(SET(51, "pass") "\n", 1000, &c), "too many ARC sets (limit 50): i=51");
 }
 
 static void unparsable_instance_fails(void **state)
