@@ -367,3 +367,13 @@ void arc_validate(const eng_msg_t *m, dns_t *dns, const arc_opts_t *o, arc_resul
     free(a.canon.p);
     free(c);
 }
+
+int arc_chain_precheck(const eng_msg_t *m, unsigned max_instances)
+{
+    arc_chain_t *c = malloc(sizeof *c);
+    if (!c)
+        return 1; /* the validator will say out of memory */
+    int ok = arc_chain_collect(m, max_instances, c) == NULL && c->nfields > 0;
+    free(c);
+    return ok;
+}

@@ -35,4 +35,14 @@ typedef struct arc_result {
  */
 void arc_validate(const eng_msg_t *m, dns_t *dns, const arc_opts_t *o, arc_result_t *r);
 
+/*
+ * 1 if m has ARC fields that form a chain worth fetching keys for; 0 when
+ * there are none, or when arc_validate() will fail the chain on its shape
+ * alone (RFC 8617 5.2 steps 1-3: more than max_instances sets, an instance
+ * outside 1..50, a set member missing or repeated, a cv= out of place),
+ * which it does before any DNS query or crypto.  For a caller that
+ * prefetches keys: skipping those keeps a hostile chain from costing DNS.
+ */
+int arc_chain_precheck(const eng_msg_t *m, unsigned max_instances);
+
 #endif

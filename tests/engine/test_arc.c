@@ -435,6 +435,30 @@ static void more_than_the_limit_fails(void **state)
     assert_string_equal(collect(SET(51, "pass") "\n", 1000, &c), "too many ARC sets (limit 50): i=51");
 }
 
+static int precheck(const char *msg, unsigned max)
+{
+    eng_msg_t m;
+    int trunc;
+    assert_int_equal(eng_msg_parse(&m, slice_cstr(msg), 1000, &trunc), 0);
+    int ok = arc_chain_precheck(&m, max);
+    eng_msg_free(&m);
+    return ok;
+}
+
+/* Catalogue F1: a chain that fails on its shape is not worth a key query. */
+static void precheck_refuses_what_fails_before_dns(void **state)
+{
+    (void)state;
+    assert_int_equal(precheck("From: a@b\n\nbody\n", 50), 0);
+    assert_int_equal(precheck(SET(2, "pass") SET(1, "none") "\n", 50), 1);
+    assert_int_equal(precheck(SET(2, "pass") SET(1, "none") "\n", 1), 0);
+    assert_int_equal(precheck(SET(51, "pass") "\n", 50), 0);
+    assert_int_equal(precheck(SET(2, "pass") "\n", 50), 0);       /* gap: no i=1 */
+    assert_int_equal(precheck(SET(1, "pass") "\n", 50), 0);       /* i=1 cv=pass */
+    assert_int_equal(precheck(SET(2, "fail") SET(1, "none") "\n", 50), 0);
+    assert_int_equal(precheck("ARC-Seal: i=1; none\n\n", 50), 0);
+}
+
 static void unparsable_instance_fails(void **state)
 {
     (void)state;
@@ -565,6 +589,7 @@ int main(void)
         cmocka_unit_test(cv_rules_by_instance),
         cmocka_unit_test(latest_cv_fail_ends_the_chain_first),
         cmocka_unit_test(more_than_the_limit_fails),
+        cmocka_unit_test(precheck_refuses_what_fails_before_dns),
         cmocka_unit_test(unparsable_instance_fails),
         cmocka_unit_test(signed_chain_passes),
         cmocka_unit_test(unsigned_message_is_none),
