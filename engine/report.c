@@ -440,6 +440,47 @@ static void dmarc_limited(dmarc_result_t *d, const char *why)
  * reason (RFC 8601 2.7.1: "could not be verified due to some error that is
  * unrecoverable"; a run with the same limits gives the same), never fail.
  */
+/* 1 if data holds a CR not followed by LF. */
+static int has_bare_cr(slice_t d)
+{
+    const uint8_t *p = d.p, *end = d.p + d.n;
+    while (p < end && (p = memchr(p, '\r', (size_t)(end - p))) != NULL) {
+        if (p + 1 == end || p[1] != '\n')
+            return 1;
+        p += 2;
+    }
+    return 0;
+}
+
+/*
+ * What the archive itself did to a message, said in the DKIM reasons
+ * (catalogue A1, A3): a body hash that fails on a message whose ">From "
+ * lines were un-quoted may be the archive's doing (mboxo quoting is lossy:
+ * qmail mbox(5), RFC 4155), and a pass over bare CRs is flagged because
+ * other verifiers may turn them into line breaks (RFC 6376 3.4.4 speaks of
+ * CRLF only; we hash the octets as stored).
+ */
+static void archive_notes(eng_job_t *j)
+{
+    eng_verdicts_t *v = &j->v;
+    int bare_cr = -1;
+    for (size_t i = 0; i < v->ndkim; i++) {
+        eng_dkim_res_t *r = &v->dkim[i];
+        if ((j->msg->flags & IO_MSG_UNQUOTED) && r->result == ENG_FAIL && r->reason &&
+            strcmp(r->reason, "body hash did not verify") == 0) {
+            snprintf(r->reason_buf, sizeof r->reason_buf,
+                     "body hash did not verify; mbox From quoting changed its lines "
+                     "(mbox_from_quoting)");
+            r->reason = r->reason_buf;
+        } else if (r->result == ENG_PASS && !r->reason) {
+            if (bare_cr < 0)
+                bare_cr = has_bare_cr(j->m.data);
+            if (bare_cr)
+                r->reason = "bare CR in the message: hashed as stored";
+        }
+    }
+}
+
 static void apply_limits(eng_job_t *j)
 {
     const eng_config_t *cfg = j->ctx->cfg;
@@ -547,6 +588,7 @@ int eng_job_run(eng_job_t *j)
                 j->error = "out of memory";
             } else {
                 j->ran = 1;
+                archive_notes(j);
                 apply_limits(j);
             }
             return 0;
