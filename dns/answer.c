@@ -7,6 +7,7 @@
  * the attached objects.
  */
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,6 +43,23 @@ const char *dns_status_str(dns_status_t s)
     case DNS_BROKEN: return "broken answer";
     }
     return "unknown";
+}
+
+const char *dns_answer_why(const dns_answer_t *a, char *buf, size_t n)
+{
+    switch (a->limit) {
+    case DNS_LIMIT_ANSWER_SIZE:
+        snprintf(buf, n, "DNS answer of %zu bytes exceeds the limit of %zu",
+                 a->limit_seen, a->limit_max);
+        break;
+    case DNS_LIMIT_CNAMES:
+        snprintf(buf, n, "CNAME chain longer than the limit of %zu", a->limit_max);
+        break;
+    default:
+        snprintf(buf, n, "%s", dns_status_str(a->status));
+        break;
+    }
+    return buf;
 }
 
 /* Bytes needed for the copy, or SIZE_MAX if it would overflow. */
@@ -94,11 +112,16 @@ dns_answer_t *dns_answer_new(slice_t name, uint16_t type, dns_status_t status,
     return &ai->pub;
 }
 
+/* The static one starts with a count no run can release to zero. */
+static answer_impl_t fallback = { .pub = { .status = DNS_SERVFAIL }, .refs = 1u << 30 };
+
+int dns_answer_is_shared_oom(const dns_answer_t *a)
+{
+    return a == &fallback.pub;
+}
+
 dns_answer_t *dns_answer_oom(slice_t name, uint16_t type)
 {
-    /* The static one starts with a count no run can release to zero. */
-    static answer_impl_t fallback = { .pub = { .status = DNS_SERVFAIL },
-                                      .refs = 1u << 30 };
     dns_answer_t *a = dns_answer_new(name, type, DNS_SERVFAIL, NULL, 0, 0);
     if (a)
         return a;

@@ -67,6 +67,8 @@ struct dns {
     unsigned shard_shift;
     shard_t *shards;
     uint32_t min_ttl, max_ttl;
+    size_t max_answer;
+    unsigned max_cnames;
 };
 
 static unsigned shards_wanted(const dns_opts_t *opts)
@@ -113,6 +115,10 @@ dns_t *dns_open_backend(const struct dns_backend *be, const dns_opts_t *opts)
     d->max_ttl = opts && opts->max_ttl ? opts->max_ttl : DNS_DEFAULT_MAX_TTL;
     if (d->min_ttl > d->max_ttl)
         d->min_ttl = d->max_ttl;
+    d->max_answer = opts && opts->max_answer ? opts->max_answer : DNS_DEFAULT_MAX_ANSWER;
+    d->max_cnames = opts && opts->max_cnames ? opts->max_cnames : DNS_DEFAULT_MAX_CNAMES;
+    if (d->max_cnames > DNS_HARD_MAX_CNAMES)
+        d->max_cnames = DNS_HARD_MAX_CNAMES;
     d->nshards = n;
     d->shard_shift = 64;
     for (unsigned k = n; k > 1; k >>= 1)
@@ -336,11 +342,56 @@ static void count_status(dns_stats_t *st, dns_status_t status)
     }
 }
 
+static size_t answer_bytes(const dns_answer_t *a)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < a->nrr; i++)
+        n += a->rr[i].data.n; /* each at most 64 KiB: no overflow */
+    return n;
+}
+
+/*
+ * The limits of dns_opts_t, applied here so that every backend (zone,
+ * slowzone, live) is held to them alike.  An answer over a limit becomes a
+ * BROKEN one that says which limit: a temporary failure, since the records
+ * may be fine and a run with a larger limit could use them (the same word
+ * RFC 9267-style malformed answers and CNAME loops get, catalogue G6).
+ */
+static dns_answer_t *apply_limits(const dns_t *d, dns_answer_t *a)
+{
+    dns_limit_t lim = DNS_LIMIT_NONE;
+    size_t seen = 0, max = 0;
+    if (a->cnames > d->max_cnames) {
+        lim = DNS_LIMIT_CNAMES;
+        seen = a->cnames;
+        max = d->max_cnames;
+    } else if ((seen = answer_bytes(a)) > d->max_answer) {
+        lim = DNS_LIMIT_ANSWER_SIZE;
+        max = d->max_answer;
+    }
+    if (lim == DNS_LIMIT_NONE)
+        return a;
+    dns_answer_t *b = dns_answer_new(a->name, a->type, DNS_BROKEN, NULL, 0, 0);
+    if (!b)
+        b = dns_answer_oom(a->name, a->type);
+    else {
+        b->limit = lim;
+        b->limit_seen = seen;
+        b->limit_max = max;
+        b->cnames = a->cnames;
+        b->when = a->when;
+    }
+    dns_answer_release(a);
+    return b;
+}
+
 void dns_deliver(dns_t *d, struct dns_entry *e, dns_answer_t *a_own)
 {
     shard_t *s = &d->shards[e->shard];
     if (!a_own)
         a_own = dns_answer_oom(slice_make(e->name, e->namelen), e->type);
+    else
+        a_own = apply_limits(d, a_own);
 
     pthread_mutex_lock(&s->lock);
     if (e->state == ENTRY_READY) {

@@ -75,6 +75,14 @@ typedef struct dns_rr {
     slice_t data;
 } dns_rr_t;
 
+/* Why an answer is DNS_BROKEN when a configured limit, not the server,
+ * made it unusable (dns_opts_t.max_answer, max_cnames). */
+typedef enum {
+    DNS_LIMIT_NONE = 0,
+    DNS_LIMIT_ANSWER_SIZE, /* its records add up to more than max_answer bytes */
+    DNS_LIMIT_CNAMES       /* reaching them took more than max_cnames CNAMEs */
+} dns_limit_t;
+
 typedef struct dns_answer {
     dns_status_t status;
     uint16_t type;      /* the type asked for */
@@ -82,7 +90,28 @@ typedef struct dns_answer {
     size_t nrr;         /* records of `type`; CNAMEs followed are not listed */
     const dns_rr_t *rr;
     uint32_t ttl;       /* smallest TTL of the answer (negative TTL when none) */
+    unsigned cnames;    /* CNAMEs followed from name to the records (or to the
+                           NXDOMAIN/NODATA at the end of the chain) */
+    /*
+     * A limit broke the answer: status is then DNS_BROKEN (a temporary
+     * failure: a larger limit could give another result), nrr is 0, and
+     * limit_seen > limit_max says by how much (bytes, or CNAMEs; for a
+     * chain that loops, limit_seen is just past the limit).
+     */
+    dns_limit_t limit;
+    size_t limit_seen, limit_max;
+    /* Unix time the backend answered, for backends that ask a live server
+     * (a key absent *then* may have existed when the mail was signed); 0
+     * for zone files, whose answers have no time of their own. */
+    int64_t when;
 } dns_answer_t;
+
+/*
+ * A short phrase for people saying why the answer is not usable:
+ * dns_status_str, or for a limit "DNS answer of 70000 bytes exceeds the
+ * limit of 65536" / "CNAME chain longer than the limit of 8".  Returns buf.
+ */
+const char *dns_answer_why(const dns_answer_t *a, char *buf, size_t n);
 
 typedef struct dns dns_t;
 
@@ -94,15 +123,26 @@ typedef struct dns_opts {
     unsigned inflight;    /* queries on the wire at once; 64 */
     uint32_t min_ttl;     /* clamp of positive and negative TTLs; 0 */
     uint32_t max_ttl;     /* 0 = default 86400 */
-    /* every backend; 0 means the default */
-    size_t max_answer;    /* bytes of one DNS answer (--dns-max-answer) */
-    unsigned max_cnames;  /* CNAME chain length followed (--dns-max-cnames) */
+    /*
+     * Every backend, enforced where answers enter the cache (so zone,
+     * slowzone and live alike); 0 means the default.  An answer over a
+     * limit becomes DNS_BROKEN with `limit` set (see dns_answer_t).
+     */
+    size_t max_answer;    /* bytes of record data in one answer, TXT strings
+                             joined (--dns-max-answer); 65536 */
+    unsigned max_cnames;  /* CNAMEs followed for one answer (--dns-max-cnames);
+                             8, at most DNS_HARD_MAX_CNAMES */
 } dns_opts_t;
 
 #define DNS_DEFAULT_TIMEOUT_MS 2000u
 #define DNS_DEFAULT_TRIES 2u
 #define DNS_DEFAULT_INFLIGHT 64u
 #define DNS_DEFAULT_MAX_TTL 86400u
+#define DNS_DEFAULT_MAX_ANSWER 65536u
+#define DNS_DEFAULT_MAX_CNAMES 8u
+/* Backends stop following a chain here whatever the option says: a loop
+ * ends as a chain one longer than this. */
+#define DNS_HARD_MAX_CNAMES 100u
 
 /*
  * Open a resolver from a spec ("zone:FILE", "live", "live:IP[:PORT]").  On failure returns NULL and

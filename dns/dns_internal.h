@@ -73,6 +73,8 @@ void dns_answer_ref(dns_answer_t *a);
  * (falls back to a static answer that is never freed).
  */
 dns_answer_t *dns_answer_oom(slice_t name, uint16_t type);
+/* 1 for that static answer: shared by threads, so never to be written. */
+int dns_answer_is_shared_oom(const dns_answer_t *a);
 
 /* SipHash-1-3 of (lower-cased name, type) under a per-table key. */
 uint64_t dns_hash_name(const uint64_t key[2], slice_t name, uint16_t type);
@@ -99,19 +101,29 @@ typedef struct dns_wire_q {
     uint16_t qtype;
     uint32_t ttl_cap;      /* smallest TTL of the aliases met so far */
     uint32_t neg_default;  /* negative TTL when the response has no SOA */
+    unsigned cnames;       /* aliases met in earlier responses */
 } dns_wire_q_t;
+
+/* Where to ask next when a response ends at an alias it does not answer. */
+typedef struct dns_wire_follow {
+    uint8_t name[DNS_FLAT_MAX + 1];
+    size_t len;            /* 0: nothing to follow */
+    uint32_t ttl_cap;      /* the chain's smallest TTL so far */
+    unsigned cnames;       /* aliases met so far, this response's included */
+} dns_wire_follow_t;
 
 /*
  * Turn a response into an answer for (asked, qtype).  Total over any bytes:
  * a response that cannot be read is a BROKEN answer.  Returns a new answer
- * (one reference); or NULL with *follow_len > 0 when the response ends at an
- * alias whose target it does not answer (an authoritative server's CNAME out
- * of its zone): ask follow next, with *ttl_cap lowered to the chain's
- * smallest TTL.  NULL with *follow_len == 0: out of memory.
+ * (one reference) whose `cnames` counts every alias met (q->cnames plus
+ * this response's); or NULL with f->len > 0 when the response ends at an
+ * alias whose target it does not answer (an authoritative server's CNAME
+ * out of its zone): ask f->name next, with the q fields from f.  NULL with
+ * f->len == 0: out of memory.  Within one response at most
+ * DNS_HARD_MAX_CNAMES aliases are followed (a loop is BROKEN, with cnames
+ * one past it).
  */
-dns_answer_t *dns_wire_answer(const dns_wire_q_t *q, slice_t msg,
-                              uint8_t follow[DNS_FLAT_MAX + 1], size_t *follow_len,
-                              uint32_t *ttl_cap);
+dns_answer_t *dns_wire_answer(const dns_wire_q_t *q, slice_t msg, dns_wire_follow_t *f);
 
 /* --- the live backend (live.c) --- */
 

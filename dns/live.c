@@ -22,13 +22,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dns_internal.h"
 
 #define EDNS_UDP_SIZE 1232     /* DNS Flag Day 2020: no IP fragmentation */
 #define NEGATIVE_TTL_DEFAULT 300u
-#define MAX_ALIAS_QUERIES 8    /* follow-up queries for one answer */
 #define MAX_SOCKS 64
 
 typedef struct req {
@@ -37,7 +37,7 @@ typedef struct req {
     struct dns_entry *e;
     slice_t asked;             /* the entry's name: valid until delivered */
     uint16_t type;
-    int hops;
+    unsigned cnames;           /* aliases met in earlier responses */
     uint32_t ttl_cap;
     uint8_t cur[DNS_FLAT_MAX + 1]; /* the name asked now (an alias target) */
     size_t curlen;
@@ -57,6 +57,7 @@ typedef struct live {
     req_t *head, *tail;
     int stop;
     unsigned active, inflight; /* loop thread only: on the wire, the cap */
+    unsigned max_cnames;       /* stop following past it (dns_opts_t) */
     sock_t socks[MAX_SOCKS];   /* loop thread only */
     size_t nsocks;
 } live_t;
@@ -95,6 +96,8 @@ static void sock_state(void *data, ares_socket_t fd, int readable, int writable)
 static void finish(req_t *r, dns_answer_t *a_own)
 {
     live_t *lv = r->lv;
+    if (a_own && !dns_answer_is_shared_oom(a_own))
+        a_own->when = (int64_t)time(NULL);
     dns_deliver(r->d, r->e, a_own);
     lv->active--;
     free(r);
@@ -128,25 +131,33 @@ static void on_response(void *arg, int status, int timeouts, unsigned char *abuf
     if (!abuf || alen <= 0) {
         dns_status_t st = status_of(status);
         uint32_t ttl = st == DNS_NXDOMAIN || st == DNS_NODATA ? NEGATIVE_TTL_DEFAULT : 0;
-        finish(r, dns_answer_new(r->asked, r->type, st, NULL, 0, ttl));
-        return;
-    }
-    uint8_t follow[DNS_FLAT_MAX + 1];
-    size_t flen;
-    dns_wire_q_t q = { r->asked, slice_make(r->cur, r->curlen), r->type, r->ttl_cap,
-                       NEGATIVE_TTL_DEFAULT };
-    dns_answer_t *a = dns_wire_answer(&q, slice_make(abuf, (size_t)alen), follow,
-                                      &flen, &r->ttl_cap);
-    if (a || flen == 0) {
+        dns_answer_t *a = dns_answer_new(r->asked, r->type, st, NULL, 0, ttl);
+        if (a)
+            a->cnames = r->cnames;
         finish(r, a);
         return;
     }
-    if (++r->hops > MAX_ALIAS_QUERIES) {
-        finish(r, dns_answer_new(r->asked, r->type, DNS_BROKEN, NULL, 0, 0));
+    dns_wire_follow_t f;
+    dns_wire_q_t q = { r->asked, slice_make(r->cur, r->curlen), r->type, r->ttl_cap,
+                       NEGATIVE_TTL_DEFAULT, r->cnames };
+    dns_answer_t *a = dns_wire_answer(&q, slice_make(abuf, (size_t)alen), &f);
+    if (a || f.len == 0) {
+        finish(r, a);
         return;
     }
-    memcpy(r->cur, follow, flen);
-    r->curlen = flen;
+    /* Each follow-up query is at least one more alias, so the chain's
+     * limit bounds them; the cache turns this into its limit answer. */
+    if (f.cnames > r->lv->max_cnames) {
+        a = dns_answer_new(r->asked, r->type, DNS_BROKEN, NULL, 0, 0);
+        if (a)
+            a->cnames = f.cnames;
+        finish(r, a);
+        return;
+    }
+    memcpy(r->cur, f.name, f.len);
+    r->curlen = f.len;
+    r->ttl_cap = f.ttl_cap;
+    r->cnames = f.cnames;
     send_query(r);
 }
 
@@ -407,13 +418,20 @@ int dns_live_backend(const char *spec, const dns_opts_t *opts, struct dns_backen
     lv->efd = -1;
     pthread_mutex_init(&lv->mu, NULL);
     lv->inflight = opts && opts->inflight ? opts->inflight : DNS_DEFAULT_INFLIGHT;
+    lv->max_cnames = opts && opts->max_cnames ? opts->max_cnames : DNS_DEFAULT_MAX_CNAMES;
+    if (lv->max_cnames > DNS_HARD_MAX_CNAMES)
+        lv->max_cnames = DNS_HARD_MAX_CNAMES;
     struct ares_options o = { 0 };
     /* EDNS0 (RFC 6891); truncated answers are retried over TCP, since
      * ARES_FLAG_IGNTC is not set (a 4096-bit key does not fit in 512).
      * NOCHECKRESP: a SERVFAIL or REFUSED response is handed to us as it is
      * (c-ares 1.18 would retry it and then report only ECONNREFUSED), so
-     * the reason says what the server said. */
-    o.flags = ARES_FLAG_EDNS | ARES_FLAG_NOSEARCH | ARES_FLAG_NOCHECKRESP;
+     * the reason says what the server said.  NOSEARCH and NOALIASES
+     * (catalogue G5): a key name is asked exactly as built, never with the
+     * resolv.conf/LOCALDOMAIN search list appended nor rewritten through
+     * HOSTALIASES, so an NXDOMAIN stays an NXDOMAIN. */
+    o.flags = ARES_FLAG_EDNS | ARES_FLAG_NOSEARCH | ARES_FLAG_NOALIASES |
+              ARES_FLAG_NOCHECKRESP;
     o.timeout = (int)(opts && opts->timeout_ms ? opts->timeout_ms : DNS_DEFAULT_TIMEOUT_MS);
     o.tries = (int)(opts && opts->tries ? opts->tries : DNS_DEFAULT_TRIES);
     o.ednspsz = EDNS_UDP_SIZE;

@@ -170,7 +170,14 @@ static void put_answer(FILE *f, const dns_answer_t *a)
         return;
     default:
         put_name(f, a->name);
-        fprintf(f, " 0 IN %s %s\n", pseudo_of(a->status), tn);
+        fprintf(f, " 0 IN %s %s", pseudo_of(a->status), tn);
+        if (a->limit != DNS_LIMIT_NONE) {
+            /* The records were never kept: the replay is BROKEN as well
+             * (temperror either way), only its reason is less specific. */
+            char why[96];
+            fprintf(f, " ; %s", dns_answer_why(a, why, sizeof why));
+        }
+        fputc('\n', f);
         return;
     }
 }

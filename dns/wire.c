@@ -15,7 +15,6 @@
 
 #define HEADER_LEN 12
 #define MAX_JUMPS 64         /* compression pointers followed per name */
-#define MAX_CHAIN 16         /* CNAMEs followed within one response */
 #define WIRE_NAME_MAX 255    /* RFC 1035 3.1 */
 #define RCODE_NOERROR 0
 #define RCODE_SERVFAIL 2
@@ -216,7 +215,10 @@ static int decode_rdata(const reader_t *m, const rr_ref_t *rr, uint8_t *buf,
 static dns_answer_t *status_answer(const dns_wire_q_t *q, dns_status_t st,
                                    uint32_t ttl)
 {
-    return dns_answer_new(q->asked, q->qtype, st, NULL, 0, ttl);
+    dns_answer_t *a = dns_answer_new(q->asked, q->qtype, st, NULL, 0, ttl);
+    if (a)
+        a->cnames = q->cnames;
+    return a;
 }
 
 /* RFC 2181 5: an RRset holds no duplicate records (the zone file keeps
@@ -277,9 +279,7 @@ static const rr_ref_t *find_at(const rr_ref_t *an, size_t nan, slice_t name,
     return NULL;
 }
 
-dns_answer_t *dns_wire_answer(const dns_wire_q_t *q, slice_t msg,
-                              uint8_t follow[DNS_FLAT_MAX + 1], size_t *follow_len,
-                              uint32_t *ttl_cap)
+dns_answer_t *dns_wire_answer(const dns_wire_q_t *q, slice_t msg, dns_wire_follow_t *f)
 {
     reader_t m = { msg.p, msg.n };
     uint16_t flags, qd, ancount, nscount, cls;
@@ -289,9 +289,11 @@ dns_answer_t *dns_wire_answer(const dns_wire_q_t *q, slice_t msg,
     uint32_t neg = q->neg_default, ttl = q->ttl_cap;
     uint8_t cur[DNS_FLAT_MAX + 1];
     slice_t name = q->qname;
+    unsigned hops = 0;
 
-    *follow_len = 0;
-    *ttl_cap = q->ttl_cap;
+    f->len = 0;
+    f->ttl_cap = q->ttl_cap;
+    f->cnames = q->cnames;
     if (msg.n < HEADER_LEN || get16(&m, 2, &flags) != 0 || !(flags & 0x8000))
         return status_answer(q, DNS_BROKEN, 0);
     get16(&m, 4, &qd);
@@ -337,7 +339,7 @@ dns_answer_t *dns_wire_answer(const dns_wire_q_t *q, slice_t msg,
 
     /* RFC 1034 3.6.2 / 4.3.2: restart at the canonical name, within the
      * response; RFC 6604: the RCODE speaks of the chain's last name. */
-    for (int hops = 0;; hops++) {
+    for (;; hops++) {
         if (find_at(an, nan, name, q->qtype)) {
             a = records_answer(q, &m, an, nan, name, ttl);
             goto out;
@@ -346,8 +348,9 @@ dns_answer_t *dns_wire_answer(const dns_wire_q_t *q, slice_t msg,
                                                      : find_at(an, nan, name, DNS_T_CNAME);
         if (!cn)
             break;
-        if (hops == MAX_CHAIN) {
+        if (hops == DNS_HARD_MAX_CNAMES) { /* a loop, or as good as one */
             a = status_answer(q, DNS_BROKEN, 0);
+            hops++;
             goto out;
         }
         dns_rr_t target;
@@ -365,13 +368,16 @@ dns_answer_t *dns_wire_answer(const dns_wire_q_t *q, slice_t msg,
         a = status_answer(q, DNS_BROKEN, 0); /* an alias of the root */
     } else if (name.p != q->qname.p && !have_soa) {
         /* an alias whose target this server did not answer for */
-        memcpy(follow, name.p, name.n);
-        *follow_len = name.n;
-        *ttl_cap = ttl;
+        memcpy(f->name, name.p, name.n);
+        f->len = name.n;
+        f->ttl_cap = ttl;
+        f->cnames = q->cnames + hops;
     } else {
         a = status_answer(q, DNS_NODATA, neg);
     }
 out:
     free(an);
+    if (a && !dns_answer_is_shared_oom(a))
+        a->cnames = q->cnames + hops;
     return a;
 }

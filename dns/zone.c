@@ -12,7 +12,6 @@
 
 #include "dns_internal.h"
 
-#define MAX_CNAME_HOPS 8
 #define DEFAULT_NEGATIVE_TTL 3600u
 #define ARENA_BLOCK 65536u
 
@@ -282,29 +281,42 @@ static dns_answer_t *answer_records(slice_t name, uint16_t type,
     return a ? a : dns_answer_oom(name, type);
 }
 
+/* The answer, told how many CNAMEs led to it (the cache holds it to
+ * --dns-max-cnames). */
+static dns_answer_t *with_cnames(dns_answer_t *a, unsigned hops)
+{
+    if (!dns_answer_is_shared_oom(a))
+        a->cnames = hops;
+    return a;
+}
+
 dns_answer_t *dns_zone_answer(const dns_zone_t *z, slice_t name, uint16_t type)
 {
     slice_t asked = dns_name_trim_dot(name);
     slice_t cur = asked;
     uint32_t ttl = UINT32_MAX; /* smallest TTL met on the way */
 
-    for (int hops = 0;; hops++) {
+    for (unsigned hops = 0;; hops++) {
         const zname_t *n = zone_find(z, cur);
         if (!n)
-            return answer_status(asked, type, DNS_NXDOMAIN, z->negative_ttl);
+            return with_cnames(answer_status(asked, type, DNS_NXDOMAIN, z->negative_ttl),
+                               hops);
         const zrr_t *fail = name_failure(n, type);
         if (fail)
-            return answer_status(asked, type, pseudo_status(fail->type), 0);
+            return with_cnames(answer_status(asked, type, pseudo_status(fail->type), 0),
+                               hops);
         const zrr_t *cname = type == DNS_T_CNAME ? NULL
                                                  : name_first_of(n, DNS_T_CNAME);
         if (!cname) {
             if (!name_first_of(n, type))
-                return answer_status(asked, type, DNS_NODATA, z->negative_ttl);
-            return answer_records(asked, type, n, ttl);
+                return with_cnames(answer_status(asked, type, DNS_NODATA, z->negative_ttl),
+                                   hops);
+            return with_cnames(answer_records(asked, type, n, ttl), hops);
         }
-        /* RFC 1034 3.6.2: restart the query at the canonical name. */
-        if (hops == MAX_CNAME_HOPS)
-            return answer_status(asked, type, DNS_BROKEN, 0);
+        /* RFC 1034 3.6.2: restart the query at the canonical name.  A loop
+         * stops one past the hard cap, which any --dns-max-cnames refuses. */
+        if (hops == DNS_HARD_MAX_CNAMES)
+            return with_cnames(answer_status(asked, type, DNS_BROKEN, 0), hops + 1);
         if (cname->ttl < ttl)
             ttl = cname->ttl;
         cur = slice_make(cname->data, cname->len);

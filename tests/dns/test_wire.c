@@ -124,14 +124,20 @@ typedef struct result {
     uint8_t follow[DNS_FLAT_MAX + 1];
     size_t flen;
     uint32_t cap;
+    unsigned cnames; /* aliases met, when following */
 } result_t;
 
 static result_t parse(const msg_t *m, const char *asked, unsigned type)
 {
     result_t r;
+    dns_wire_follow_t f;
     dns_wire_q_t q = { slice_cstr(asked), slice_cstr(asked), (uint16_t)type, UINT32_MAX,
-                       300 };
-    r.a = dns_wire_answer(&q, slice_make(m->b, m->n), r.follow, &r.flen, &r.cap);
+                       300, 0 };
+    r.a = dns_wire_answer(&q, slice_make(m->b, m->n), &f);
+    memcpy(r.follow, f.name, f.len);
+    r.flen = f.len;
+    r.cap = f.ttl_cap;
+    r.cnames = f.cnames;
     return r;
 }
 
@@ -174,6 +180,7 @@ static void cname_chain_in_the_response_is_followed(void **state)
     assert_int_equal(r.a->nrr, 1);
     assert_data(&r.a->rr[0], "k=v");
     assert_int_equal(r.a->ttl, 50); /* the chain's smallest TTL */
+    assert_int_equal(r.a->cnames, 2); /* for --dns-max-cnames */
     assert_memory_equal(r.a->name.p, "alias.ex.org", 12);
     dns_answer_release(r.a);
 }
@@ -189,6 +196,7 @@ static void cname_to_a_name_the_response_does_not_answer_is_followed_up(void **s
     assert_int_equal(r.flen, strlen("key.other.net"));
     assert_memory_equal(r.follow, "key.other.net", r.flen);
     assert_int_equal(r.cap, 70);
+    assert_int_equal(r.cnames, 1);
 }
 
 static void cname_ending_in_nodata_with_soa_is_nodata(void **state)
@@ -337,6 +345,7 @@ static void compression_loops_and_cname_loops_are_broken(void **state)
     cname_rr(&m, "b.ex.org", 5, "a.ex.org");
     r = parse(&m, "a.ex.org", DNS_T_TXT);
     assert_int_equal(r.a->status, DNS_BROKEN);
+    assert_int_equal(r.a->cnames, DNS_HARD_MAX_CNAMES + 1); /* G6: over any limit */
     dns_answer_release(r.a);
 }
 
