@@ -115,8 +115,12 @@ typedef struct crypto_key crypto_key_t;
  * publishes the former).  Ed25519 (RFC 8463): exactly 32 raw bytes.
  * Returns NULL with *why set to a static reason ("key data is not a valid
  * RSA public key", "Ed25519 key is not 32 bytes", ...) on failure.
- * A parsed key is immutable and may be used from many threads at once.
+ * RSA keys over CRYPTO_RSA_MAX_BITS ("key too long: over 8192 bits") or
+ * with an exponent over 64 bits ("key exponent too large: over 64 bits")
+ * are refused.  A parsed key is immutable and may be used from many
+ * threads at once.
  */
+#define CRYPTO_RSA_MAX_BITS 8192
 crypto_key_t *crypto_key_parse(crypto_keytype_t type, const uint8_t *der, size_t n,
                                const char **why);
 crypto_keytype_t crypto_key_type(const crypto_key_t *k);

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
@@ -105,6 +107,28 @@ static EVP_PKEY *rsa_decode(const uint8_t *der, size_t n, const char **why)
     return pk;
 }
 
+/*
+ * Catalogue H2: a key record may be any size, and every message signed
+ * with it pays for it.  RFC 8301 3.2 only asks for 1024..4096 bits; keys
+ * up to CRYPTO_RSA_MAX_BITS are still verified (DKIM keys of 8192 bits
+ * exist), larger ones and exponents over 64 bits are refused here, before
+ * any verification (OpenSSL itself stops at 16384 bits, and at 64-bit
+ * exponents only for moduli over 3072 bits).
+ */
+static const char *rsa_size_problem(const EVP_PKEY *pk, int bits)
+{
+    BIGNUM *e = NULL;
+    const char *why = NULL;
+    if (bits > CRYPTO_RSA_MAX_BITS)
+        return "key too long: over 8192 bits";
+    if (!EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_E, &e))
+        return "key data is not a valid RSA public key";
+    if (BN_num_bits(e) > 64)
+        why = "key exponent too large: over 64 bits";
+    BN_free(e);
+    return why;
+}
+
 crypto_key_t *crypto_key_parse(crypto_keytype_t type, const uint8_t *der, size_t n,
                                const char **why)
 {
@@ -139,6 +163,8 @@ crypto_key_t *crypto_key_parse(crypto_keytype_t type, const uint8_t *der, size_t
         *why = "key data is not a valid public key";
         goto out;
     }
+    if (type == CRYPTO_KEY_RSA && (*why = rsa_size_problem(pk, bits)) != NULL)
+        goto out;
     k = malloc(sizeof(*k));
     if (!k) {
         *why = "out of memory";
