@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "dkim.h"
+#include "dkim_tags_internal.h"
 #include "lookup.h"
 
 unsigned eng_checks_available(void)
@@ -23,7 +24,10 @@ static int prefetch_one(slice_t sel, slice_t dom, eng_lookup_fn lookup, void *ar
     char name[512];
     static const char mid[] = "._domainkey.";
     int pending = 0;
-    if (sel.n == 0 || dom.n == 0 || sel.n + dom.n + sizeof mid > sizeof name)
+    /* Catalogue C6: a d= or s= the verifier will refuse (NUL, '(', empty
+     * label, over 253 octets) must not reach DNS even as a prefetch. */
+    if (!dkim_valid_name(sel) || !dkim_valid_name(dom) ||
+        sel.n + dom.n + sizeof mid > sizeof name)
         return 0;
     memcpy(name, sel.p, sel.n);
     memcpy(name + sel.n, mid, sizeof mid - 1);

@@ -32,6 +32,7 @@ typedef struct vctx {
     eng_bodyhashes_t own_bh;
     uint8_t *scratch; /* header canonicalization */
     size_t scratch_cap;
+    size_t nkeys;     /* key records at the selector being checked */
 } vctx_t;
 
 static const eng_bodyhash_t *bh_find(const eng_bodyhashes_t *bhs, const dkim_sig_t *sig)
@@ -215,6 +216,64 @@ static int run_crypto(vctx_t *v, const dkim_sig_t *sig, const eng_field_t *self,
                          slice_make(sig->sig, sig->siglen));
 }
 
+/* RFC 5322 3.6: the fields a message has at most one of. */
+static int once_only(slice_t name)
+{
+    static const char *const once[] = { "from", "sender", "reply-to", "to", "cc",
+                                        "bcc", "subject", "date", "message-id",
+                                        "in-reply-to", "references" };
+    for (size_t i = 0; i < sizeof once / sizeof once[0]; i++)
+        if (slice_eq_cstr_nocase(name, once[i]))
+            return 1;
+    return 0;
+}
+
+/*
+ * Catalogue B2, RFC 6376 5.4.2 and 8.15: h= picks fields bottom-up, so a
+ * copy of a signed field added above the signed one is not covered, yet a
+ * reader may be shown it.  The signature still passes; the first such name
+ * is returned (as written in h=), or an empty slice.
+ */
+static slice_t unsigned_duplicate(const eng_msg_t *m, const dkim_sig_t *sig)
+{
+    for (size_t k = 0; k < sig->nh; k++) {
+        slice_t name = sig->h[k];
+        if (!once_only(name))
+            continue;
+        size_t listed = 0, present = 0;
+        for (size_t j = 0; j < sig->nh; j++)
+            listed += slice_eq_nocase(sig->h[j], name);
+        for (size_t j = 0; j < m->nf; j++)
+            present += slice_eq_nocase(m->f[j].name, name);
+        if (present > listed)
+            return name;
+    }
+    return SLICE_NULL;
+}
+
+/*
+ * A pass that deserves a word for people: content after l= (catalogue C4,
+ * RFC 6376 8.2: anyone may append to such a body), an unsigned duplicate
+ * of a signed field (B2), several key records at the selector (G2).
+ */
+static void pass_notes(vctx_t *v, const dkim_sig_t *sig, uint64_t canon_len, verdict_t *vd)
+{
+    size_t n = 0;
+    vd->buf[0] = 0;
+    if (sig->l >= 0 && (uint64_t)sig->l < canon_len)
+        n += (size_t)snprintf(vd->buf, sizeof vd->buf,
+                              "body partially signed: %llu bytes after l= are unsigned",
+                              (unsigned long long)(canon_len - (uint64_t)sig->l));
+    slice_t dup = unsigned_duplicate(v->m, sig);
+    if (dup.n && n < sizeof vd->buf)
+        n += (size_t)snprintf(vd->buf + n, sizeof vd->buf - n,
+                              "%sunsigned duplicate header: %.*s", n ? "; " : "",
+                              (int)(dup.n > 40 ? 40 : dup.n), (const char *)dup.p);
+    if (v->nkeys > 1 && n < sizeof vd->buf)
+        snprintf(vd->buf + n, sizeof vd->buf - n, "%smultiple key records", n ? "; " : "");
+    set(vd, ENG_PASS, vd->buf[0] ? vd->buf : NULL);
+}
+
 static void check_record(vctx_t *v, const dkim_sig_t *sig, const eng_field_t *self,
                          const eng_keyent_t *e, verdict_t *vd)
 {
@@ -245,9 +304,13 @@ static void check_record(vctx_t *v, const dkim_sig_t *sig, const eng_field_t *se
         return set(vd, ENG_PERMERROR, "key has t=s but i= is a subdomain of d=");
     if (sig->keytype == CRYPTO_KEY_RSA && vd->bits < 512)
         return set_short_key(vd, ENG_PERMERROR);
-    /* RFC 6376 3.5 x=: invalid once the clock is past it */
-    if (sig->x >= 0 && o->now > sig->x)
-        return set(vd, ENG_PERMERROR, "signature expired");
+    /* RFC 6376 3.5 x=: invalid once the clock is past it (catalogue C2:
+     * the times are reported, the clock being --now) */
+    if (sig->x >= 0 && o->now > sig->x) {
+        snprintf(vd->buf, sizeof vd->buf, "signature expired: x=%lld is before the clock %lld",
+                 (long long)sig->x, (long long)o->now);
+        return set(vd, ENG_PERMERROR, vd->buf);
+    }
     /* RFC 6376 3.5 l=: must not exceed the canonicalized body (6.1.1 PERMFAIL) */
     if (sig->l >= 0 && (uint64_t)sig->l > canon_len)
         return set(vd, ENG_PERMERROR, "l= exceeds body length");
@@ -260,10 +323,15 @@ static void check_record(vctx_t *v, const dkim_sig_t *sig, const eng_field_t *se
         return set(vd, ENG_POLICY, "rsa-sha1 is not allowed (RFC 8301)");
     if (sig->keytype == CRYPTO_KEY_RSA && vd->bits < 1024 && !o->legacy)
         return set_short_key(vd, ENG_POLICY);
-    /* RFC 6376 3.5 t=: a verifier may ignore signatures from the future */
-    if (sig->t >= 0 && sig->t > o->now + ENG_DKIM_T_SLACK)
-        return set(vd, ENG_POLICY, "t= in the future");
-    set(vd, ENG_PASS, NULL);
+    /* RFC 6376 3.5 t=: a verifier may ignore signatures from the future;
+     * catalogue C2 makes that permerror, past ENG_DKIM_T_SLACK of skew */
+    if (sig->t >= 0 && sig->t > o->now + ENG_DKIM_T_SLACK) {
+        snprintf(vd->buf, sizeof vd->buf,
+                 "t= in the future: t=%lld is over %d s after the clock %lld",
+                 (long long)sig->t, ENG_DKIM_T_SLACK, (long long)o->now);
+        return set(vd, ENG_PERMERROR, vd->buf);
+    }
+    pass_notes(v, sig, canon_len, vd);
 }
 
 static int rank(eng_result_t r)
@@ -296,7 +364,9 @@ static void lookup_and_check(vctx_t *v, const dkim_sig_t *sig, const eng_field_t
     eng_keyfetch_t kf;
     if (eng_key_fetch(v->dns, sig->selector, sig->domain, &kf) < 0) {
         r->result = kf.result;
-        if (kf.reason == kf.buf) {
+        if (eng_key_absent_reason(&kf, r->reason_buf, sizeof r->reason_buf)) {
+            r->reason = r->reason_buf; /* catalogue C8 */
+        } else if (kf.reason == kf.buf) {
             snprintf(r->reason_buf, sizeof r->reason_buf, "%s", kf.buf);
             r->reason = r->reason_buf;
         } else {
@@ -310,6 +380,7 @@ static void lookup_and_check(vctx_t *v, const dkim_sig_t *sig, const eng_field_t
      * the best verdict wins (the first on ties).
      */
     verdict_t best = { .result = ENG_PERMERROR }, vd;
+    v->nkeys = kf.ks->n; /* catalogue G2: a pass says there were several */
     for (size_t i = 0; i < kf.ks->n; i++) {
         memset(&vd, 0, sizeof vd);
         check_record(v, sig, self, &kf.ks->e[i], &vd);
@@ -344,9 +415,12 @@ static void verify_one(vctx_t *v, const eng_field_t *f, dkim_sig_t *sig,
     dkim_sig_parse(f->value, sig);
     names_as_written(sig, r);
     if (ordinal >= v->o->max_sigs) {
-        /* a bound on work per message: no DNS, no crypto past it */
-        r->result = ENG_POLICY;
-        r->reason = "too many signatures";
+        /* a bound on work per message: no DNS, no crypto past it.
+         * Catalogue H1 (OpenDKIM#271, go-msgauth#35): permerror. */
+        r->result = ENG_PERMERROR;
+        snprintf(r->reason_buf, sizeof r->reason_buf,
+                 "too many signatures: only the first %u are verified", v->o->max_sigs);
+        r->reason = r->reason_buf;
         return;
     }
     if (sig->error) {

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "dnswait.h"
 
@@ -77,6 +78,31 @@ static int fetch_failed(eng_keyfetch_t *f, eng_result_t r, const char *why)
     return -1;
 }
 
+/*
+ * Catalogue C8: archived mail is checked against today's DNS, where a
+ * rotated-out selector is simply gone.  The reason says the key was absent
+ * *when asked* (and when that was, for a live answer), so nobody reads it
+ * as a forgery; the verdict stays permerror, never fail.
+ */
+const char *eng_key_absent_reason(const eng_keyfetch_t *f, char *buf, size_t n)
+{
+    const dns_answer_t *a = f->answer;
+    if (!a)
+        return NULL;
+    if (a->status == DNS_OK ? a->nrr != 0 : dns_status_is_temp(a->status))
+        return NULL; /* a key was there, or the lookup failed */
+    const char *what = a->status == DNS_NXDOMAIN ? "NXDOMAIN"
+                       : a->status == DNS_NODATA ? "no TXT record"
+                                                 : "no records";
+    char when[40] = "";
+    struct tm tm;
+    time_t t = (time_t)a->when;
+    if (a->when > 0 && gmtime_r(&t, &tm))
+        strftime(when, sizeof when, ", %Y-%m-%dT%H:%M:%SZ", &tm);
+    snprintf(buf, n, "no key for signature: key absent at query time (%s%s)", what, when);
+    return buf;
+}
+
 int eng_key_fetch(dns_t *dns, slice_t selector, slice_t domain, eng_keyfetch_t *f)
 {
     char name[512];
@@ -89,7 +115,9 @@ int eng_key_fetch(dns_t *dns, slice_t selector, slice_t domain, eng_keyfetch_t *
         return fetch_failed(f, ENG_TEMPERROR, "key lookup failed");
     dns_status_t st = f->answer->status;
     if (st != DNS_OK && dns_status_is_temp(st)) {
-        snprintf(f->buf, sizeof f->buf, "key lookup failed: %s", dns_status_str(st));
+        char why[80];
+        snprintf(f->buf, sizeof f->buf, "key lookup failed: %s",
+                 dns_answer_why(f->answer, why, sizeof why));
         return fetch_failed(f, ENG_TEMPERROR, f->buf);
     }
     /* RFC 6376 6.1.2: NXDOMAIN or no TXT record is PERMFAIL, "no key" */

@@ -30,16 +30,24 @@ typedef struct eng_keyfetch {
     eng_keyset_t *ks;      /* NULL when the lookup gave no usable answer */
     eng_result_t result;   /* when ks == NULL: temperror or permerror */
     const char *reason;    /* when ks == NULL: "no key for signature", ... */
-    char buf[64];
+    char buf[96];
 } eng_keyfetch_t;
 
 /*
  * Look up <selector>._domainkey.<domain> TXT (waiting if in flight) and
  * parse it.  NXDOMAIN, NODATA and an empty answer are permerror "no key for
- * signature"; timeouts and server failures are temperror "key lookup
- * failed: <what>".  Returns 0 when f->ks is set.
+ * signature"; timeouts, server failures, malformed answers and answers
+ * over a DNS limit are temperror "key lookup failed: <what>"
+ * (dns_answer_why).  Returns 0 when f->ks is set.
  */
 int eng_key_fetch(dns_t *dns, slice_t selector, slice_t domain, eng_keyfetch_t *f);
 void eng_keyfetch_done(eng_keyfetch_t *f);
+
+/*
+ * After a failed fetch whose key is absent (NXDOMAIN, NODATA, no records):
+ * "no key for signature: key absent at query time (NXDOMAIN[, <UTC time
+ * of a live answer>])" in buf (catalogue C8); NULL for other failures.
+ */
+const char *eng_key_absent_reason(const eng_keyfetch_t *f, char *buf, size_t n);
 
 #endif
