@@ -191,6 +191,94 @@ static void messages_outlive_the_reader_buffers(void **state)
     t_rmtree(d);
 }
 
+/*
+ * Catalogue A5: a maildir file delivered elsewhere (moved new/ -> cur/ by a
+ * mail client, or expunged) between the listing and the read.  The race is
+ * counted as that file's error; the walk goes on.  With io_uring the file
+ * may already be open in a batch: then it is read whole, which is as good.
+ */
+static void maildir_file_vanishing_after_listing_is_its_own_error(void **state)
+{
+    (void)state;
+    char *d = t_mkdtemp();
+    char md[512], gone[600], f[600];
+    t_path(md, sizeof(md), "%s/md", d);
+    sub(d, "md");
+    sub(d, "md/cur");
+    put(d, "md/cur/1", "one\n");
+    put(d, "md/cur/2", "two\n");
+    put(d, "md/cur/3", "three\n");
+    const char *paths[] = { md };
+    io_reader_t *r = t_reader_new(paths, 1, NULL);
+    expect(r, t_path(f, sizeof(f), "%s/cur/1", md), 0, "one\n");
+    assert_int_equal(unlink(t_path(gone, sizeof(gone), "%s/cur/2", md)), 0);
+    io_msg_t m;
+    assert_true(io_reader_next(r, &m));
+    assert_string_equal(m.source, gone);
+    if (IO_TEST_MODE == IO_SYNC || m.err) {
+        assert_int_equal(m.err, ENOENT);
+        assert_string_equal(m.errstr, "no such file or directory");
+        assert_int_equal(m.data.n, 0);
+        assert_int_equal(io_reader_failures(r), 1);
+    } else {
+        assert_memory_equal(m.data.p, "two\n", 4);
+    }
+    io_msg_release(&m);
+    expect(r, t_path(f, sizeof(f), "%s/cur/3", md), 0, "three\n");
+    expect_end(r);
+    io_reader_free(r);
+    t_rmtree(d);
+}
+
+/*
+ * Catalogue H5 (I/O faults): a file whose read() fails with EIO (reading
+ * /proc/self/mem at offset 0, unmapped: a real EIO, even for root) among
+ * readable ones, as a path, through a symlink in a walk and in a maildir.
+ */
+static void read_error_eio_is_its_own_error_and_the_rest_is_read(void **state)
+{
+    (void)state;
+    char *d = t_mkdtemp();
+    char eml[512], link[512], mlink[512], f[600];
+    put(d, "b.eml", "B\n");
+    sub(d, "tree");
+    assert_int_equal(symlink("/proc/self/mem", t_path(link, sizeof(link), "%s/tree/a.eml", d)),
+                     0);
+    put(d, "tree/b.eml", "TB\n");
+    sub(d, "md");
+    sub(d, "md/cur");
+    assert_int_equal(symlink("/proc/self/mem", t_path(mlink, sizeof(mlink), "%s/md/cur/0", d)),
+                     0);
+    put(d, "md/cur/1", "M1\n");
+    char tree[512], md[512];
+    t_path(eml, sizeof(eml), "%s/b.eml", d);
+    t_path(tree, sizeof(tree), "%s/tree", d);
+    t_path(md, sizeof(md), "%s/md", d);
+    const char *paths[] = { "/proc/self/mem", eml, tree, md };
+    io_reader_t *r = t_reader_new(paths, 4, NULL);
+    io_msg_t m;
+    assert_true(io_reader_next(r, &m));
+    assert_int_equal(m.err, EIO);
+    assert_string_equal(m.errstr, "input/output error");
+    assert_string_equal(m.source, "/proc/self/mem");
+    io_msg_release(&m);
+    expect(r, eml, 0, "B\n");
+    assert_true(io_reader_next(r, &m));
+    assert_int_equal(m.err, EIO);
+    assert_string_equal(m.source, link);
+    io_msg_release(&m);
+    expect(r, t_path(f, sizeof(f), "%s/b.eml", tree), 0, "TB\n");
+    assert_true(io_reader_next(r, &m));
+    assert_int_equal(m.err, EIO);
+    assert_string_equal(m.source, mlink);
+    io_msg_release(&m);
+    expect(r, t_path(f, sizeof(f), "%s/cur/1", md), 0, "M1\n");
+    expect_end(r);
+    assert_int_equal(io_reader_failures(r), 3);
+    io_reader_free(r);
+    t_rmtree(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -200,6 +288,8 @@ int main(void)
         cmocka_unit_test(missing_path_yields_an_error_and_the_rest_is_read),
         cmocka_unit_test(dangling_symlink_in_a_walk_is_an_error),
         cmocka_unit_test(messages_outlive_the_reader_buffers),
+        cmocka_unit_test(maildir_file_vanishing_after_listing_is_its_own_error),
+        cmocka_unit_test(read_error_eio_is_its_own_error_and_the_rest_is_read),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
