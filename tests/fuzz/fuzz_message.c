@@ -41,6 +41,7 @@ static void setup(void)
     cfg.now = 1700000000;
     cfg.max_sigs = 50;
     cfg.max_fields = 1000;
+    cfg.max_field_size = 512; /* small, so seeds reach the header_too_large path */
     cfg.dmarc_mode = DMARC_BOTH;
     cfg.env.border_hop = 1;
     ctx.cfg = &cfg;
@@ -58,7 +59,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!copy)
         return 0;
     memcpy(copy, data, size);
-    io_msg_t m = { .source = "fuzz", .size = size, .data = slice_make(copy, size) };
+    /* every 7th size stands for a message cut at --max-message-size */
+    io_msg_t m = { .source = "fuzz", .size = size, .data = slice_make(copy, size),
+                   .flags = size % 7 == 3 ? IO_MSG_TRUNCATED : 0 };
     eng_tally_t tally;
     memset(&tally, 0, sizeof tally);
     eng_buf_t line = { 0 };
