@@ -379,7 +379,6 @@ static dns_answer_t *apply_limits(const dns_t *d, dns_answer_t *a)
         b->limit_seen = seen;
         b->limit_max = max;
         b->cnames = a->cnames;
-        b->when = a->when;
     }
     dns_answer_release(a);
     return b;

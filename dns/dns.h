@@ -100,10 +100,6 @@ typedef struct dns_answer {
      */
     dns_limit_t limit;
     size_t limit_seen, limit_max;
-    /* Unix time the backend answered, for backends that ask a live server
-     * (a key absent *then* may have existed when the mail was signed); 0
-     * for zone files, whose answers have no time of their own. */
-    int64_t when;
 } dns_answer_t;
 
 /*

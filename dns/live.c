@@ -22,7 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "dns_internal.h"
@@ -96,8 +95,6 @@ static void sock_state(void *data, ares_socket_t fd, int readable, int writable)
 static void finish(req_t *r, dns_answer_t *a_own)
 {
     live_t *lv = r->lv;
-    if (a_own && !dns_answer_is_shared_oom(a_own))
-        a_own->when = (int64_t)time(NULL);
     dns_deliver(r->d, r->e, a_own);
     lv->active--;
     free(r);

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "dnswait.h"
 
@@ -81,8 +80,10 @@ static int fetch_failed(eng_keyfetch_t *f, eng_result_t r, const char *why)
 /*
  * Catalogue C8: archived mail is checked against today's DNS, where a
  * rotated-out selector is simply gone.  The reason says the key was absent
- * *when asked* (and when that was, for a live answer), so nobody reads it
- * as a forgery; the verdict stays permerror, never fail.
+ * *when asked*, so nobody reads it as a forgery; the verdict stays
+ * permerror, never fail.  The time of the query is not written: a line
+ * must be byte-identical when the run is replayed from --dns-record (the
+ * run's own clock and the recording's file time tell when).
  */
 const char *eng_key_absent_reason(const eng_keyfetch_t *f, char *buf, size_t n)
 {
@@ -94,12 +95,7 @@ const char *eng_key_absent_reason(const eng_keyfetch_t *f, char *buf, size_t n)
     const char *what = a->status == DNS_NXDOMAIN ? "NXDOMAIN"
                        : a->status == DNS_NODATA ? "no TXT record"
                                                  : "no records";
-    char when[40] = "";
-    struct tm tm;
-    time_t t = (time_t)a->when;
-    if (a->when > 0 && gmtime_r(&t, &tm))
-        strftime(when, sizeof when, ", %Y-%m-%dT%H:%M:%SZ", &tm);
-    snprintf(buf, n, "no key for signature: key absent at query time (%s%s)", what, when);
+    snprintf(buf, n, "no key for signature: key absent at query time (%s)", what);
     return buf;
 }
 

@@ -45,8 +45,8 @@ void eng_keyfetch_done(eng_keyfetch_t *f);
 
 /*
  * After a failed fetch whose key is absent (NXDOMAIN, NODATA, no records):
- * "no key for signature: key absent at query time (NXDOMAIN[, <UTC time
- * of a live answer>])" in buf (catalogue C8); NULL for other failures.
+ * "no key for signature: key absent at query time (NXDOMAIN)" (or "(no TXT
+ * record)", "(no records)") in buf (catalogue C8); NULL for other failures.
  */
 const char *eng_key_absent_reason(const eng_keyfetch_t *f, char *buf, size_t n);
 

@@ -15,6 +15,10 @@ Cases (one ctest entry each):
             alias out of its zone): authsweep asks for the target itself
   coalesce  20,000 messages over 500 selectors send exactly 500 queries
             (counted by NSD), and the recording replays byte for byte
+  limits    --dns-max-cnames and --dns-max-answer on live answers (a chain of
+            three aliases, each its own query; a key answer over 512 bytes)
+  stall     the server is stopped (SIGSTOP) once the first lines are out:
+            the rest are temperror, one line per message, exit 0
 
 Messages and keys come from tests/conformance/peer-signed (clock 1700086400).
 Nothing is sent beyond 127.0.0.1.  Exit 77 (skipped) if NSD is missing.
@@ -27,6 +31,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -80,10 +85,12 @@ def replay_equal(a, rec, paths, live_out, what):
 VERDICTS = {
     0: ("255-byte strings", [("pass", None)]),
     53: ("TXT split into 16-byte strings", [("pass", None)]),
-    81: ("two TXT records at the selector", [("pass", None)]),
+    81: ("two TXT records at the selector", [("pass", "multiple key records")]),
     43: ("CNAME to a key in another zone", [("pass", None)]),
-    55: ("NXDOMAIN", [("permerror", "no key for signature")]),
-    16: ("NODATA (an A record at the key name)", [("permerror", "no key for signature")]),
+    55: ("NXDOMAIN", [("permerror",
+                       "no key for signature: key absent at query time (NXDOMAIN)")]),
+    16: ("NODATA (an A record at the key name)",
+         [("permerror", "no key for signature: key absent at query time (no TXT record)")]),
     54: ("4096-bit key over TCP", [("pass", None)]),
     244: ("SERVFAIL", [("temperror", "key lookup failed: SERVFAIL")]),
     130: ("REFUSED", [("temperror", "key lookup failed: REFUSED")]),
@@ -260,13 +267,148 @@ def case_coalesce(a, tmp):
     replay_equal(a, rec, [NOW, "--checks=dkim", "-j8", mbox], out, "coalesce")
 
 
+# ---------------------------------------------------------------- limits
+
+def case_limits(a, tmp):
+    """--dns-max-answer and --dns-max-cnames on live DNS (the hostile suite
+    checks them on the zone backends): each is temperror naming the limit."""
+    keys = os.path.join(a.data, "keys.zone")
+    target = "main._domainkey.keyhost.example.net"
+    rdata = dnsharness.txt_rdata(key_rdata(keys, target))
+    alias = "alias._domainkey.edge.example.com"
+    big = "fm1._domainkey.nimbusshop.de"  # the 4096-bit key of message 54
+    big_rdata = dnsharness.txt_rdata(key_rdata(keys, big))
+    # three aliases, each answered alone: authsweep follows them one query each
+    records = {alias: [(5, dnsharness._wire_name("x1.example.net"))],
+               "x1.example.net": [(5, dnsharness._wire_name("x2.example.net"))],
+               "x2.example.net": [(5, dnsharness._wire_name(target))],
+               target: [(16, rdata)], big: [(16, big_rdata)]}
+    m43, m54 = message_file(a.data, 43, tmp), message_file(a.data, 54, tmp)
+    with dnsharness.TinyServer(records) as srv:
+        live = "--dns=live:127.0.0.1:%d" % srv.port
+        rc, out, err = run(a.bin, live, NOW, "--checks=dkim", m43, timeout=60)
+        check(rc == 0 and dkim_of(out) == [("pass", None)],
+              f"chain of 3 within the default limit: {out[:300]} {err[-300:]}")
+        rc, out, err = run(a.bin, live, NOW, "--checks=dkim", "--dns-max-cnames=2", m43,
+                           timeout=60)
+        check(rc == 0 and dkim_of(out) == [
+            ("temperror", "key lookup failed: CNAME chain longer than the limit of 2")],
+            f"chain of 3 over --dns-max-cnames=2: {out[:300]} {err[-300:]}")
+        check(srv.counts.get(target, 0) == 1,
+              f"the limited run stopped before the key: {srv.counts}")
+        # the record's bytes with the strings joined (their length octets dropped)
+        size, off = 0, 0
+        while off < len(big_rdata):
+            size += big_rdata[off]
+            off += 1 + big_rdata[off]
+        rc, out, err = run(a.bin, live, NOW, "--checks=dkim", m54, timeout=60)
+        check(rc == 0 and dkim_of(out) == [("pass", None)], f"4096-bit key: {out[:300]}")
+        rc, out, err = run(a.bin, live, NOW, "--checks=dkim", "--dns-max-answer=512", m54,
+                           timeout=60)
+        check(rc == 0 and dkim_of(out) == [
+            ("temperror", "key lookup failed: DNS answer of %d bytes exceeds the limit of 512"
+             % size)], f"{size}-byte key over --dns-max-answer=512: {out[:300]}")
+
+
+# ---------------------------------------------------------------- stall
+
+NSTALL = 2000
+NUNSIGNED = 40
+
+
+def process_tree(pid):
+    """pid and its descendants (NSD serves from forked children)."""
+    kids = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/stat", encoding="latin-1") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            kids.setdefault(ppid, []).append(int(d))
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo += kids.get(p, [])
+    return out
+
+
+def signal_tree(pids, sig):
+    for pid in pids:
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            pass
+
+
+def case_stall(a, tmp):
+    """The server stops answering in the middle of a run (SIGSTOP): the
+    messages whose keys were not fetched yet get temperror, the run ends,
+    one line per message, exit 0."""
+    mbox = os.path.join(tmp, "stall.mbox")
+    rdata = key_rdata(os.path.join(a.data, "keys.zone"), "fm1._domainkey.orbittravel.co.uk")
+    body = b"hello\r\n"
+    bh = base64.b64encode(hashlib.sha256(body).digest()).decode()
+    with open(mbox, "wb") as f:
+        for k in range(NUNSIGNED):  # lines that come out at once
+            f.write((f"From a@stall.test Thu Nov  2 10:00:00 2023\n"
+                     f"From: a@stall.test\nSubject: u{k}\n\nhello\n\n").encode())
+        for k in range(NSTALL):  # a selector each: every message asks the server
+            f.write((f"From a@stall.test Thu Nov  2 10:00:00 2023\n"
+                     f"DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=stall.test;\n"
+                     f" s=s{k}; h=from:subject; bh={bh}; b=AAAA\n"
+                     f"From: a@stall.test\nSubject: m{k}\n\nhello\n\n").encode())
+    records = "\n".join(f"s{i}._domainkey.stall.test. IN TXT {rdata}" for i in range(NSTALL))
+    out_path = os.path.join(tmp, "stall.jsonl")
+    with dnsharness.Nsd({"stall.test": dnsharness.soa("stall.test") + records + "\n"},
+                        tmp=tmp) as ns:
+        ns.start("s0._domainkey.stall.test")
+        t0 = time.monotonic()
+        p = subprocess.Popen([a.bin, "--dns=live:127.0.0.1:%d" % ns.port, NOW,
+                              "--checks=dkim", "-j1", "--dns-timeout=100", "--dns-tries=1",
+                              "-o", out_path, mbox],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # freeze the run as soon as its first lines are out, stop the server,
+        # then let the run go on: what was not asked yet cannot be answered
+        while p.poll() is None and (not os.path.exists(out_path) or
+                                    os.path.getsize(out_path) == 0):
+            time.sleep(0.001)
+        p.send_signal(signal.SIGSTOP)
+        nsd = process_tree(ns.proc.pid)
+        signal_tree(nsd, signal.SIGSTOP)
+        p.send_signal(signal.SIGCONT)
+        try:
+            _, err = p.communicate(timeout=120)
+        finally:
+            signal_tree(nsd, signal.SIGCONT)
+        secs = time.monotonic() - t0
+    err = err.decode("utf-8", "replace")
+    lines = open(out_path, encoding="utf-8").read().splitlines()
+    check(p.returncode == 0, f"exit {p.returncode}: {err[-500:]}")
+    total = NUNSIGNED + NSTALL
+    check(len(lines) == total, f"{len(lines)} lines for {total} messages")
+    results = [dkim_of(l)[0] for l in lines[NUNSIGNED:]]
+    failed = sum(r == ("fail", "signature did not verify") for r in results)
+    temp = sum(r == ("temperror", "key lookup failed: timeout") for r in results)
+    check(failed + temp == NSTALL, f"only fail/temperror: {set(results)}")
+    # the unsigned lines came out before the stop (that is what triggered it)
+    check(all(json.loads(l)["dkim"] == [] for l in lines[:NUNSIGNED]), "unsigned lines first")
+    check(temp > 0, "some messages met the stopped server")
+    check(f"{total} messages in, {total} lines out" in err, f"summary: {err[-300:]}")
+    check(secs < 60, f"took {secs:.1f} s")
+    print(f"stall: {failed} answered before the stop, {temp} temperror, {secs:.1f} s")
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("case", choices=["verdicts", "corpus", "timeout", "follow", "coalesce"])
+    ap.add_argument("case", choices=["verdicts", "corpus", "timeout", "follow", "coalesce",
+                                     "limits", "stall"])
     ap.add_argument("--bin", required=True)
     ap.add_argument("--data", required=True, help="tests/conformance/peer-signed")
     a = ap.parse_args()
-    if a.case not in ("timeout", "follow") and not dnsharness.have_nsd():
+    if a.case not in ("timeout", "follow", "limits") and not dnsharness.have_nsd():
         print("SKIP: nsd is not installed (tools/deps.sh installs it)")
         return 77
     tmp = tempfile.mkdtemp(prefix="as-livedns-")
