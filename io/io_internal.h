@@ -31,6 +31,7 @@ io_buf_t *io_buf_grow(io_buf_t *b, size_t cap); /* only while refs == 1; NULL on
 void io_buf_ref(io_buf_t *b);
 void io_buf_unref(io_buf_t *b);
 unsigned io_buf_refs(io_buf_t *b);
+void io_buf_pool_drain(void);                 /* free the buffers kept for reuse */
 
 /* ---- the mbox cutter -------------------------------------------------- */
 
@@ -132,6 +133,7 @@ typedef struct io_ra_view {
 } io_ra_view_t;
 
 io_ra_t *io_ra_new(io_ur_t *u, int fd, uint64_t off, size_t chunk); /* NULL: OOM */
+size_t io_ra_chunk(const io_ra_t *ra); /* bytes per read */
 /* Waits for the head buffer.  Returns 0 or the errno of its read. */
 int io_ra_peek(io_ra_t *ra, io_ra_view_t *v);
 /* Give the head buffer to the caller (len = hi); spare (may be NULL, taken)

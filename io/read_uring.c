@@ -226,7 +226,7 @@ static void ra_queue(io_ra_t *ra, ra_slot_t *sl, io_buf_t *spare)
     if (!sl->b || io_buf_refs(sl->b) != 1) {
         io_buf_unref(sl->b);
         sl->b = NULL;
-        if (spare && spare->cap == ra->room + ra->chunk && io_buf_refs(spare) == 1)
+        if (spare && spare->cap >= ra->room + ra->chunk && io_buf_refs(spare) == 1)
             sl->b = spare;
         else {
             io_buf_unref(spare);
@@ -262,8 +262,13 @@ io_ra_t *io_ra_new(io_ur_t *u, int fd, uint64_t off, size_t chunk)
     ra->fd = fd;
 
     ra->chunk = chunk > IO_RA_CHUNK_MAX ? IO_RA_CHUNK_MAX : chunk;
-    /* Headroom for the tail of a message: most messages are far smaller. */
-    ra->room = ra->chunk / 2;
+    /*
+     * Headroom for the tail of a message, about as large as the chunk: a
+     * message up to a chunk long is stitched by copying only its tail.  The
+     * whole block is then a power of two, a size class of the buffer pool
+     * (buf.c), and one huge page when the chunk is 1 MiB.
+     */
+    ra->room = ra->chunk > 2 * sizeof(io_buf_t) ? ra->chunk - sizeof(io_buf_t) : ra->chunk;
     ra->next_off = off;
     for (unsigned i = 0; i < IO_RA_DEPTH; i++)
         ra_queue(ra, &ra->s[i], NULL);
@@ -298,6 +303,11 @@ static ra_slot_t *ra_head(io_ra_t *ra)
         }
     }
     return sl;
+}
+
+size_t io_ra_chunk(const io_ra_t *ra)
+{
+    return ra->chunk;
 }
 
 int io_ra_peek(io_ra_t *ra, io_ra_view_t *v)

@@ -311,19 +311,22 @@ static int mb_refill(io_reader_t *r, mbox_src_t *s, uint64_t target)
         if (!mb_refill_ra(r, s, target, &err))
             return err;
     }
-    size_t chunk = r->o.chunk_size, tail = s->buf->len - s->pos, got;
+    /*
+     * With a readahead, this copy is the fallback for a message longer than
+     * a readahead buffer's headroom: grow by the readahead's chunk, not by
+     * the (larger) pread chunk, so only about the message itself is copied.
+     */
+    size_t chunk = s->ra ? io_ra_chunk(s->ra) : r->o.chunk_size;
+    size_t tail = s->buf->len - s->pos, got;
     size_t cap = tail + (tail > chunk ? tail : chunk);
 
     if (target > cap)
         cap = (size_t)target;
-    if (io_buf_refs(s->buf) == 1) {
+    if (io_buf_refs(s->buf) == 1 && cap <= s->buf->cap) {
         memmove(s->buf->data, s->buf->data + s->pos, tail);
         s->buf->len = tail;
-        io_buf_t *nb = io_buf_grow(s->buf, cap);
-        if (!nb)
-            return ENOMEM;
-        s->buf = nb;
     } else {
+        /* A new buffer rather than a realloc: it comes from the pool (buf.c). */
         io_buf_t *nb = io_buf_new(cap);
         if (!nb)
             return ENOMEM;
@@ -998,4 +1001,5 @@ void io_reader_free(io_reader_t *r)
     }
     io_ur_free(r->ur); /* last: the readahead and batches used it */
     free(r);
+    io_buf_pool_drain(); /* messages still held come back to it and are kept */
 }
