@@ -112,7 +112,8 @@ io_mbox_fmt_t io_mbox_detect(slice_t head);
 /*
  * Un-quote one message for fmt into out (capacity >= msg.n).  Returns the new
  * length.  Returns msg.n and leaves out untouched if nothing needed changing
- * (io_mbox_needs_unquote() says so without writing).
+ * (io_mbox_needs_unquote() says so without writing).  out may be msg.p: the
+ * message is then un-quoted in place (bytes only move towards the start).
  */
 int io_mbox_needs_unquote(slice_t msg, io_mbox_fmt_t fmt);
 size_t io_mbox_unquote(slice_t msg, io_mbox_fmt_t fmt, uint8_t *out);

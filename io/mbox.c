@@ -432,11 +432,16 @@ size_t io_mbox_unquote(slice_t msg, io_mbox_fmt_t fmt, uint8_t *out)
 
     if (!msg.p || !next_quoted(msg, fmt, &search, &q))
         return msg.n;
+    /*
+     * memmove, not memcpy: out may be msg.p.  In place, the bytes written
+     * (below o) always lie before the bytes still to be searched and read
+     * (from `from` on), since o + (q - from) <= q < search.
+     */
     do {
-        memcpy(out + o, msg.p + from, q - from);
+        memmove(out + o, msg.p + from, q - from);
         o += q - from;
         from = q + 1; /* the dropped '>' */
     } while (next_quoted(msg, fmt, &search, &q));
-    memcpy(out + o, msg.p + from, msg.n - from);
+    memmove(out + o, msg.p + from, msg.n - from);
     return o + msg.n - from;
 }

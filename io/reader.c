@@ -400,20 +400,17 @@ static void mb_emit(io_reader_t *r, mbox_src_t *s, size_t start, uint64_t size,
     m->size = size;
     if (size > max)
         m->flags |= IO_MSG_TRUNCATED;
-    if (!io_mbox_needs_unquote(d, s->fmt)) {
-        io_buf_ref(s->buf);
-        m->buf = s->buf;
-        m->data = d;
+    io_buf_ref(s->buf);
+    m->buf = s->buf;
+    m->data = d;
+    if (!io_mbox_needs_unquote(d, s->fmt))
         return;
-    }
-    io_buf_t *nb = io_buf_new(n);
-    if (!nb) {
-        fail(r, m, s->source, m->index, ENOMEM);
-        return;
-    }
-    nb->len = io_mbox_unquote(d, s->fmt, nb->data);
-    m->buf = nb;
-    m->data = slice_make(nb->data, nb->len);
+    /*
+     * Un-quote in place: these bytes belong to this message alone and the
+     * splitter is done with them, so no copy of the message is needed.
+     */
+    uint8_t *p = s->buf->data + s->pos + start;
+    m->data = slice_make(p, io_mbox_unquote(d, s->fmt, p));
     m->flags |= IO_MSG_UNQUOTED;
 }
 

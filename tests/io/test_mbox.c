@@ -95,6 +95,11 @@ static void unquote_rd_removes_one_gt_from_every_quoted_line(void **state)
     assert_memory_equal(out, want, n);
     /* AUTO un-quotes as mboxrd. */
     assert_int_equal(io_mbox_unquote(m, IO_MBOX_AUTO, out), L(want));
+    /* In place (the reader's way): the same bytes. */
+    memcpy(out, quoted, L(quoted));
+    n = io_mbox_unquote(slice_make(out, L(quoted)), IO_MBOX_RD, out);
+    assert_int_equal(n, L(want));
+    assert_memory_equal(out, want, n);
 }
 
 static void unquote_o_removes_gt_only_before_from(void **state)
