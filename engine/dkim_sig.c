@@ -5,6 +5,7 @@
  * Each tag has its own small checker; dkim_sig_parse runs them in a fixed
  * order so the reason for a signature broken in several ways is stable.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "dkim.h"
@@ -330,7 +331,15 @@ const char *dkim_sig_parse(slice_t value, dkim_sig_t *sig)
     dkim_taglist_t tl;
     const char *why;
 
-    memset(sig, 0, sizeof *sig);
+    /*
+     * Zero the scalar fields only: h[], bh[], sig[] and auid_buf are about
+     * 11 KB and are meaningful only up to nh, bhlen, siglen and the auid
+     * slice, which start at zero here.
+     */
+    memset(sig, 0, offsetof(dkim_sig_t, h));
+    sig->nh = sig->bhlen = sig->siglen = 0;
+    sig->b_off = sig->b_len = 0;
+    sig->error = NULL;
     sig->l = sig->t = sig->x = -1;
 
     /* On a tag-list error the tags before it are still filled in, so a
