@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,7 +54,7 @@ typedef struct run {
     size_t in_flight;            /* claimed, not yet done (yielded ones too) */
     slot_t *resumed, **resumed_tail; /* jobs whose DNS answers have landed */
     int eof;
-    unsigned idle;               /* workers waiting for work */
+    atomic_uint idle;            /* workers waiting for work (changed under mu) */
     int writer_waits;            /* the writer sleeps until its oldest slot is done */
     pthread_mutex_t mu;
     pthread_cond_t work; /* a slot became READY or a job was resumed, or eof */
@@ -137,36 +138,48 @@ static void *worker(void *arg)
     return NULL;
 }
 
-/* Write the oldest slot once it is done; with wait == 0, only if it is. */
-static int write_next(run_t *r, FILE *out, int wait, uint64_t *lines, int *werr)
+/*
+ * Write the finished slots at the head of the window, in order; with
+ * wait, first wait until the oldest one is done.  One lock to see how many
+ * are done and one to hand them back, not two per line: the workers take
+ * the same lock for every message.  Returns how many were written.
+ */
+static size_t write_done(run_t *r, FILE *out, int wait, uint64_t *lines, int *werr)
 {
-    slot_t *s = &r->slots[r->next_write % r->window];
+    size_t k = 0;
     pthread_mutex_lock(&r->mu);
-    while (wait && s->state != SLOT_DONE) {
+    while (wait && r->next_write < r->next_read &&
+           r->slots[r->next_write % r->window].state != SLOT_DONE) {
         r->writer_waits = 1;
         pthread_cond_wait(&r->done, &r->mu);
         r->writer_waits = 0;
     }
-    int ready = s->state == SLOT_DONE;
+    while (r->next_write + k < r->next_read &&
+           r->slots[(r->next_write + k) % r->window].state == SLOT_DONE)
+        k++;
     pthread_mutex_unlock(&r->mu);
-    if (!ready)
+    if (!k)
         return 0;
-    if (s->line.oom) {
-        fprintf(stderr, "authsweep: out of memory building a line\n");
-        *werr = 1;
-    } else if (!*werr && fwrite(s->line.p, 1, s->line.n, out) != s->line.n) {
-        fprintf(stderr, "authsweep: writing output: %s\n", strerror(errno));
-        *werr = 1;
-    } else if (!*werr) {
-        (*lines)++;
+    for (size_t i = 0; i < k; i++) {
+        slot_t *s = &r->slots[(r->next_write + i) % r->window];
+        if (s->line.oom) {
+            if (!*werr)
+                fprintf(stderr, "authsweep: out of memory building a line\n");
+            *werr = 1;
+        } else if (!*werr && fwrite(s->line.p, 1, s->line.n, out) != s->line.n) {
+            fprintf(stderr, "authsweep: writing output: %s\n", strerror(errno));
+            *werr = 1;
+        } else if (!*werr) {
+            (*lines)++;
+        }
+        io_msg_release(&s->msg);
+        s->line.n = 0;
+        s->state = SLOT_EMPTY; /* only this thread reads an EMPTY slot's state */
     }
-    io_msg_release(&s->msg);
-    s->line.n = 0;
     pthread_mutex_lock(&r->mu);
-    s->state = SLOT_EMPTY;
-    r->next_write++;
+    r->next_write += k;
     pthread_mutex_unlock(&r->mu);
-    return 1;
+    return k;
 }
 
 static FILE *open_output(const char *path)
@@ -186,11 +199,31 @@ static double now_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Read every message into the window, writing finished lines as room is needed. */
+/* Hand the slots filled since the last call to the workers. */
+static void publish(run_t *r, uint64_t filled)
+{
+    if (filled == r->next_read)
+        return;
+    pthread_mutex_lock(&r->mu);
+    r->next_read = filled;
+    if (r->idle)
+        pthread_cond_broadcast(&r->work);
+    pthread_mutex_unlock(&r->mu);
+}
+
+/*
+ * Read every message into the window, writing finished lines as room is
+ * needed.  Read messages are handed over in batches of PUBLISH_BATCH while
+ * every worker is busy (one lock per batch, not per message), at once when
+ * one is idle, and always before this thread waits for anything.
+ */
+#define PUBLISH_BATCH 8u
+
 static void feed(run_t *r, io_reader_t *rd, FILE *out, uint64_t *in, uint64_t *lines,
                  int *werr)
 {
     io_msg_t m;
+    uint64_t filled = r->next_read; /* slots [next_read, filled) are ours, unpublished */
     while (io_reader_next(rd, &m) == 1) {
         (*in)++;
         /*
@@ -198,28 +231,28 @@ static void feed(run_t *r, io_reader_t *rd, FILE *out, uint64_t *in, uint64_t *l
          * one slot, so the reader and the workers do not hand over one
          * message at a time (a context switch per message).
          */
-        if (r->next_read - r->next_write >= r->window) {
+        if (filled - r->next_write >= r->window) {
+            publish(r, filled);
             uint64_t target = r->next_write + r->window / 4 + 1;
             while (r->next_write < target)
-                write_next(r, out, 1, lines, werr);
+                write_done(r, out, 1, lines, werr);
         }
-        while (write_next(r, out, 0, lines, werr))
-            ;
-        pthread_mutex_lock(&r->mu);
-        slot_t *s = &r->slots[r->next_read % r->window];
+        write_done(r, out, 0, lines, werr);
+        slot_t *s = &r->slots[filled % r->window];
         s->msg = m;
         s->state = SLOT_READY;
-        r->next_read++;
-        if (r->idle)
-            pthread_cond_signal(&r->work);
-        pthread_mutex_unlock(&r->mu);
+        filled++;
+        if (filled - r->next_read >= PUBLISH_BATCH ||
+            atomic_load_explicit(&r->idle, memory_order_relaxed))
+            publish(r, filled);
     }
+    publish(r, filled);
     pthread_mutex_lock(&r->mu);
     r->eof = 1;
     pthread_cond_broadcast(&r->work);
     pthread_mutex_unlock(&r->mu);
     while (r->next_write < r->next_read)
-        write_next(r, out, 1, lines, werr);
+        write_done(r, out, 1, lines, werr);
 }
 
 static int run_with(const eng_config_t *cfg, run_t *r, FILE *out)
