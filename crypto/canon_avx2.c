@@ -59,5 +59,24 @@ static uint64_t canon_needs_decision(const uint8_t *p, int relaxed)
     return (uint32_t)_mm256_movemask_epi8(_mm256_andnot_si256(ok, spec));
 }
 
+/* See canon_simd_tmpl.h: blocks whose only change is LF -> CRLF. */
+static int canon_lf_only(const uint8_t *p, int relaxed, uint64_t *lf)
+{
+    __m256i v = avx2_load(p), prev = avx2_load(p - 1);
+    __m256i spec = avx2_special(v, relaxed);
+    __m256i text_prev = _mm256_cmpeq_epi8(avx2_special(prev, relaxed), _mm256_setzero_si256());
+    __m256i lfs = _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\n'));
+    __m256i ok = _mm256_and_si256(lfs, text_prev);
+    if (relaxed) {
+        __m256i text_next = _mm256_cmpeq_epi8(avx2_special(avx2_load(p + 1), relaxed), _mm256_setzero_si256());
+        __m256i sp = _mm256_cmpeq_epi8(v, _mm256_set1_epi8(' '));
+        ok = _mm256_or_si256(ok, _mm256_and_si256(sp, _mm256_and_si256(text_prev, text_next)));
+    }
+    if (_mm256_movemask_epi8(_mm256_andnot_si256(ok, spec)) != 0)
+        return 0;
+    *lf = (uint32_t)_mm256_movemask_epi8(_mm256_and_si256(lfs, text_prev));
+    return 1;
+}
+
 #include "canon_simd_tmpl.h"
 #endif

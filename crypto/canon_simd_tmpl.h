@@ -10,6 +10,10 @@
  *   canon_needs_decision(p, relaxed)  the same bits, minus those of a
  *                   single SP between text bytes (relaxed) and of a CR LF
  *                   right after a text byte; reads p[-2] to p[CANON_W].
+ *   canon_lf_only(p, relaxed, &lf)  1 if the block's only bytes the rules
+ *                   change are bare LFs right after a text byte (and, relaxed,
+ *                   SPs are single ones between text bytes), with lf = the
+ *                   bits of those LFs; else 0.  Reads p[-1] to p[CANON_W].
  *
  * Why it is faster than the reference: the output of both canonicalizations
  * equals the input almost everywhere.  The driver keeps a "run" of input
@@ -121,6 +125,47 @@ static size_t tmpl_skip_canonical(const uint8_t *p, size_t i, size_t n, int rela
     return i;
 }
 
+/*
+ * LF-only text, the common case of mbox and maildir files written on Unix:
+ * every line ends a run at its bare LF, so lines went to the stage one by
+ * one.  Here whole blocks whose only change is LF -> CRLF are copied to the
+ * stage with a CR before each LF.  Called inside a line with no WSP pending
+ * and i >= 1; closes the open run p[*rs..i) before the first block it
+ * takes.  Returns where it stopped (i if the first block does not qualify)
+ * and sets *in_line from the last byte copied.  No empty line can be in
+ * such a block (its LF would follow an LF, not text), so nothing is held
+ * back and pending_crlf stays 0.
+ */
+static size_t tmpl_lf_blocks(tmpl_out_t *o, const uint8_t *p, size_t i, size_t n,
+                             int relaxed, size_t *rs, int *in_line)
+{
+    uint64_t lf;
+    const size_t start = i;
+    while (n - i > CANON_W && canon_lf_only(p + i, relaxed, &lf)) {
+        if (i == start)
+            tmpl_emit(o, p + *rs, i - *rs);
+        if (sizeof(o->buf) - o->used < 2 * CANON_W)
+            tmpl_flush(o);
+        uint8_t *d = o->buf + o->used;
+        size_t from = 0;
+        for (; lf; lf &= lf - 1) {
+            size_t k = (size_t)__builtin_ctzll(lf);
+            memcpy(d, p + i + from, k - from);
+            d += k - from;
+            d[0] = '\r';
+            d[1] = '\n';
+            d += 2;
+            from = k + 1;
+        }
+        memcpy(d, p + i + from, CANON_W - from);
+        o->used = (size_t)(d + CANON_W - from - o->buf);
+        i += CANON_W;
+        *in_line = p[i - 1] != '\n';
+        *rs = i;
+    }
+    return i;
+}
+
 void CANON_FN(crypto_canon_body_t *c, const uint8_t *p, size_t n)
 {
     const int relaxed = c->mode == CRYPTO_CANON_RELAXED;
@@ -143,7 +188,12 @@ void CANON_FN(crypto_canon_body_t *c, const uint8_t *p, size_t n)
     while (i < n) {
         if (c->in_line && !c->pending_wsp) {
             /* Inside a line's text: ordinary bytes are copied as they are. */
-            size_t j = tmpl_skip_canonical(p, i, n, relaxed);
+            size_t j = i >= 1 ? tmpl_lf_blocks(&out, p, i, n, relaxed, &rs, &c->in_line) : i;
+            if (j != i) {
+                i = j;
+                continue;
+            }
+            j = tmpl_skip_canonical(p, i, n, relaxed);
             if (j != i) {
                 if (p[j - 1] == '\n')
                     c->in_line = 0; /* the last byte skipped ended a line */

@@ -57,5 +57,24 @@ static uint64_t canon_needs_decision(const uint8_t *p, int relaxed)
     return (uint32_t)_mm_movemask_epi8(_mm_andnot_si128(ok, spec));
 }
 
+/* See canon_simd_tmpl.h: blocks whose only change is LF -> CRLF. */
+static int canon_lf_only(const uint8_t *p, int relaxed, uint64_t *lf)
+{
+    __m128i v = sse2_load(p), prev = sse2_load(p - 1);
+    __m128i spec = sse2_special(v, relaxed);
+    __m128i text_prev = _mm_cmpeq_epi8(sse2_special(prev, relaxed), _mm_setzero_si128());
+    __m128i lfs = _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'));
+    __m128i ok = _mm_and_si128(lfs, text_prev);
+    if (relaxed) {
+        __m128i text_next = _mm_cmpeq_epi8(sse2_special(sse2_load(p + 1), relaxed), _mm_setzero_si128());
+        __m128i sp = _mm_cmpeq_epi8(v, _mm_set1_epi8(' '));
+        ok = _mm_or_si128(ok, _mm_and_si128(sp, _mm_and_si128(text_prev, text_next)));
+    }
+    if (_mm_movemask_epi8(_mm_andnot_si128(ok, spec)) != 0)
+        return 0;
+    *lf = (uint32_t)_mm_movemask_epi8(_mm_and_si128(lfs, text_prev));
+    return 1;
+}
+
 #include "canon_simd_tmpl.h"
 #endif

@@ -213,6 +213,41 @@ static void random_bodies_match_in_random_chunks(void **state)
     free(got.p);
 }
 
+/*
+ * LF-only mail (an mbox or maildir written on Unix): the kernels copy whole
+ * blocks with a CR put before each LF while the text needs nothing else.
+ * Random prose of single-spaced words with, now and then, what ends that
+ * fast path (a double space, a TAB, trailing WSP, an empty line, a lone CR,
+ * a line longer than a block), at every split offset and both modes.
+ */
+static void lf_only_prose_matches_at_every_split(void **state)
+{
+    (void)state;
+    static const char *odd[] = { "  ", "\t", " \n", "\n\n", "\r", "\t\n", "\n \n" };
+    uint32_t s = 0x2545f491u;
+    uint8_t in[400];
+    for (int iter = 0; iter < 60; iter++) {
+        size_t n = 0;
+        while (n < sizeof(in) - 40) {
+            uint32_t r = rnd(&s);
+            size_t w = 1 + r % (iter % 3 == 0 ? 60 : 9); /* some words longer than a block */
+            for (size_t i = 0; i < w; i++)
+                in[n++] = (uint8_t)('a' + (rnd(&s) >> 8) % 26);
+            r = rnd(&s) % 40;
+            if (r < 28)
+                in[n++] = ' ';
+            else if (r < 38)
+                in[n++] = '\n';
+            else {
+                const char *o = odd[(r + (uint32_t)iter) % (sizeof(odd) / sizeof(*odd))];
+                while (*o)
+                    in[n++] = (uint8_t)*o++;
+            }
+        }
+        assert_true(check_all_splits(in, n) > 0);
+    }
+}
+
 /* A realistic body (prose, base64, dot lines, trailing empty lines) through
  * the public entry point and every kernel. */
 static void mail_like_body_matches_through_public_entry(void **state)
@@ -264,6 +299,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(kernels_match_reference_on_every_byte_value),
         cmocka_unit_test(wsp_cr_lf_runs_match_at_every_alignment),
+        cmocka_unit_test(lf_only_prose_matches_at_every_split),
         cmocka_unit_test(random_bodies_match_in_random_chunks),
         cmocka_unit_test(mail_like_body_matches_through_public_entry),
         cmocka_unit_test(active_kernel_is_supported_and_as_canon_forces_it),
