@@ -386,6 +386,27 @@ static void limit_checks(eng_job_t *j, const char *why)
     j->error = why;
 }
 
+/*
+ * The first field over --max-header-size whose value a check or the line
+ * reads, or NULL.  Any other field is still hashed from its raw bytes, so
+ * the message is fully checked and "error" stays null (README: error).
+ */
+static const eng_field_t *first_read_too_large(const eng_msg_t *m)
+{
+    static const char *const read[] = {
+        "dkim-signature", "arc-seal", "arc-message-signature", "arc-authentication-results",
+        "from", "return-path", "received", "message-id", "date", "authentication-results",
+    };
+    for (size_t i = m->first_too_large; i < m->nf; i++) {
+        if (!m->f[i].too_large)
+            continue;
+        for (size_t k = 0; k < sizeof read / sizeof read[0]; k++)
+            if (slice_eq_cstr_nocase(m->f[i].name, read[k]))
+                return &m->f[i];
+    }
+    return NULL;
+}
+
 void eng_job_start(eng_job_t *j, eng_tally_t *tally)
 {
     const eng_config_t *cfg = j->ctx->cfg;
@@ -405,6 +426,7 @@ void eng_job_start(eng_job_t *j, eng_tally_t *tally)
     }
     j->parsed = 1;
     char *why = j->limit_reason;
+    const eng_field_t *f_read;
     if (msg->flags & IO_MSG_TRUNCATED) {
         snprintf(why, sizeof j->limit_reason,
                  "message too large: over the %zu-byte limit (--max-message-size); "
@@ -417,8 +439,8 @@ void eng_job_start(eng_job_t *j, eng_tally_t *tally)
                  "the header was not read in full",
                  cfg->max_fields);
         limit_checks(j, why);
-    } else if (j->m.too_large) {
-        const eng_field_t *f = &j->m.f[j->m.first_too_large];
+    } else if (j->m.too_large && (f_read = first_read_too_large(&j->m)) != NULL) {
+        const eng_field_t *f = f_read;
         snprintf(why, sizeof j->limit_reason,
                  "header too large: a %.*s field of %zu bytes is over the %zu-byte limit "
                  "(--max-header-size); its value was not read",
@@ -469,7 +491,7 @@ static void archive_notes(eng_job_t *j)
         if ((j->msg->flags & IO_MSG_UNQUOTED) && r->result == ENG_FAIL && r->reason &&
             strcmp(r->reason, "body hash did not verify") == 0) {
             snprintf(r->reason_buf, sizeof r->reason_buf,
-                     "body hash did not verify; mbox From quoting changed its lines "
+                     "body hash did not verify; mbox >From un-quoting may explain it "
                      "(mbox_from_quoting)");
             r->reason = r->reason_buf;
         } else if (r->result == ENG_PASS && !r->reason) {
