@@ -323,13 +323,14 @@ static void check_record(vctx_t *v, const dkim_sig_t *sig, const eng_field_t *se
         return set(vd, ENG_POLICY, "rsa-sha1 is not allowed (RFC 8301)");
     if (sig->keytype == CRYPTO_KEY_RSA && vd->bits < 1024 && !o->legacy)
         return set_short_key(vd, ENG_POLICY);
-    /* RFC 6376 3.5 t=: a verifier may ignore signatures from the future;
-     * catalogue C2 makes that permerror, past ENG_DKIM_T_SLACK of skew */
+    /* RFC 6376 3.5 t=: a verifier MAY ignore signatures from the future.
+     * The maths passed, so this is the verifier's policy (RFC 8601 2.7.1),
+     * past ENG_DKIM_T_SLACK of skew; the times are reported (C2). */
     if (sig->t >= 0 && sig->t > o->now + ENG_DKIM_T_SLACK) {
         snprintf(vd->buf, sizeof vd->buf,
                  "t= in the future: t=%lld is over %d s after the clock %lld",
                  (long long)sig->t, ENG_DKIM_T_SLACK, (long long)o->now);
-        return set(vd, ENG_PERMERROR, vd->buf);
+        return set(vd, ENG_POLICY, vd->buf);
     }
     pass_notes(v, sig, canon_len, vd);
 }
