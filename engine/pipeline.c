@@ -55,6 +55,7 @@ typedef struct run {
     slot_t *resumed, **resumed_tail; /* jobs whose DNS answers have landed */
     int eof;
     atomic_uint idle;            /* workers waiting for work (changed under mu) */
+    atomic_ullong worker_ns;     /* CPU time of the workers that have finished */
     int writer_waits;            /* the writer sleeps until its oldest slot is done */
     pthread_mutex_t mu;
     pthread_cond_t work; /* a slot became READY or a job was resumed, or eof */
@@ -100,6 +101,15 @@ static slot_t *next_job(run_t *r, int *fresh)
     }
 }
 
+/* CPU time of the calling thread, in nanoseconds. */
+static unsigned long long thread_cpu_ns(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+        return 0;
+    return (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec;
+}
+
 static void *worker(void *arg)
 {
     run_t *r = arg;
@@ -135,6 +145,7 @@ static void *worker(void *arg)
         }
     }
     pthread_mutex_unlock(&r->mu);
+    atomic_fetch_add(&r->worker_ns, thread_cpu_ns());
     return NULL;
 }
 
@@ -281,6 +292,7 @@ static int run_with(const eng_config_t *cfg, run_t *r, FILE *out)
     int show = cfg->progress < 0 ? isatty(STDERR_FILENO) : cfg->progress;
     eng_progress_t *prog = show ? eng_progress_start(cfg, &r->tally, r->ctx.dns) : NULL;
     feed(r, rd, out, &in, &lines, &werr);
+    unsigned long long reader_ns = thread_cpu_ns();
     for (unsigned i = 0; i < started; i++)
         pthread_join(th[i], NULL);
     free(th);
@@ -304,6 +316,10 @@ static int run_with(const eng_config_t *cfg, run_t *r, FILE *out)
                 (unsigned long long)ds.nodata, (unsigned long long)ds.timeouts,
                 (unsigned long long)ds.servfails, (unsigned long long)ds.refused,
                 (unsigned long long)ds.broken);
+        /* Where the CPU went: a reader near its limit caps what more -j buys. */
+        fprintf(stderr, "  CPU: reader and writer %.2f s, %u worker%s %.2f s\n",
+                (double)reader_ns / 1e9, started, started == 1 ? "" : "s",
+                (double)atomic_load(&r->worker_ns) / 1e9);
     }
     fprintf(stderr, "authsweep: %llu messages in, %llu lines out, %.2f s\n",
             (unsigned long long)in, (unsigned long long)lines, secs);
