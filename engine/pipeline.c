@@ -20,13 +20,16 @@
 #include "engine.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "checks.h"
@@ -56,6 +59,7 @@ typedef struct run {
     int eof;
     atomic_uint idle;            /* workers waiting for work (changed under mu) */
     atomic_ullong worker_ns;     /* CPU time of the workers that have finished */
+    off_t out_floor;             /* offset of the output where this run began */
     int writer_waits;            /* the writer sleeps until its oldest slot is done */
     pthread_mutex_t mu;
     pthread_cond_t work; /* a slot became READY or a job was resumed, or eof */
@@ -203,6 +207,41 @@ static FILE *open_output(const char *path)
     return f;
 }
 
+/*
+ * After a failed write (ENOSPC, EFBIG) a regular output file may end in
+ * part of a line.  Cut it back to its last newline, never below `floor`
+ * (where this run's output began), so a reader of the JSONL never meets
+ * half a record (catalogue H5).  The file is read through /proc/self/fd:
+ * an output opened write-only (a shell's > redirect) cannot be read by fd.
+ */
+static void cut_partial_line(int fd, off_t floor)
+{
+    struct stat st;
+    char path[64];
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= floor)
+        return;
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    int rfd = open(path, O_RDONLY | O_CLOEXEC);
+    if (rfd < 0)
+        return;
+    off_t end = st.st_size, keep = floor;
+    char buf[4096];
+    while (end > floor) {
+        size_t n = (size_t)(end - floor) < sizeof buf ? (size_t)(end - floor) : sizeof buf;
+        if (pread(rfd, buf, n, end - (off_t)n) != (ssize_t)n)
+            break;
+        const char *nl = memrchr(buf, '\n', n);
+        if (nl) {
+            keep = end - (off_t)n + (nl - buf) + 1;
+            break;
+        }
+        end -= (off_t)n;
+    }
+    close(rfd);
+    if (keep < st.st_size && ftruncate(fd, keep) != 0)
+        fprintf(stderr, "authsweep: cutting the partial last line: %s\n", strerror(errno));
+}
+
 static double now_seconds(void)
 {
     struct timespec ts;
@@ -301,7 +340,12 @@ static int run_with(const eng_config_t *cfg, run_t *r, FILE *out)
         if (!werr)
             fprintf(stderr, "authsweep: writing output: %s\n", strerror(errno));
         werr = 1;
-        lines = 0; /* what reached the file is unknown: claim nothing */
+    }
+    if (werr) {
+        /* Drop what stdio still holds, or fclose would write it after the cut. */
+        __fpurge(out);
+        cut_partial_line(fileno(out), r->out_floor);
+        lines = 0; /* how many whole lines reached the file is unknown: claim none */
     }
     double secs = now_seconds() - t0;
     if (cfg->summary) {
@@ -385,6 +429,8 @@ int eng_run(const eng_config_t *cfg)
         ctx_close(&r.ctx);
         return ENG_EXIT_OUTPUT;
     }
+    off_t at = lseek(fileno(out), 0, SEEK_CUR);
+    r.out_floor = at > 0 ? at : 0;
     r.window = (size_t)cfg->jobs * 64;
     r.slots = calloc(r.window, sizeof *r.slots);
     pthread_mutex_init(&r.mu, NULL);
