@@ -159,21 +159,30 @@ static struct io_uring_sqe *get_sqe(io_ur_t *u, io_ur_op_t *op)
     return sqe;
 }
 
+/*
+ * One wait for op.  A ring that keeps refusing to wait (not a passing
+ * EAGAIN/EBUSY) must not spin the reader forever: after three refusals in
+ * a row the op is reported failed, and its caller finishes with pread or
+ * reports the error, as for any odd result.
+ */
+static void wait_once(io_ur_t *u, io_ur_op_t *op, int *fails)
+{
+    int rc = wait_some(u);
+    if (rc >= 0 || rc == -EAGAIN || rc == -EBUSY) {
+        *fails = 0;
+        return;
+    }
+    if (++*fails >= 3 && op->pending) {
+        op->res = rc;
+        op->pending = 0;
+    }
+}
+
 static void wait_op(io_ur_t *u, io_ur_op_t *op)
 {
     int fails = 0;
-    while (op->pending) {
-        int rc = wait_some(u);
-        /*
-         * A ring that keeps refusing to wait (not a passing EAGAIN/EBUSY)
-         * must not spin the reader forever: the op is reported failed and
-         * its caller finishes the read with pread, as for any odd result.
-         */
-        if (rc < 0 && rc != -EAGAIN && rc != -EBUSY && ++fails >= 3) {
-            op->res = rc;
-            op->pending = 0;
-        }
-    }
+    while (op->pending)
+        wait_once(u, op, &fails);
 }
 
 /*
@@ -558,12 +567,14 @@ size_t io_fp_count(const io_fp_t *fp)
 char *io_fp_next(io_fp_t *fp, io_fp_res_t *res)
 {
     fp_slot_t *h = &fp->s[fp->head];
+    int fails = 0;
     for (;;) {
         for (unsigned i = 0; i < fp->count; i++)
             fp_step(fp, &fp->s[(fp->head + i) % IO_FP_DEPTH]);
         if (h->stage == FP_DONE)
             break;
-        wait_some(fp->u);
+        /* bounded like wait_op: the head's op fails after repeated refusals */
+        wait_once(fp->u, &h->op, &fails);
     }
     *res = h->res;
     char *path = h->path;
