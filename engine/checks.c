@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arc.h"
 #include "dkim.h"
 #include "dkim_tags_internal.h"
 #include "lookup.h"
@@ -50,6 +51,7 @@ static int prefetch_keys(const eng_ctx_t *ctx, const eng_msg_t *m, eng_lookup_fn
     unsigned c = ctx->cfg->checks;
     int pending = 0;
     size_t nsig = 0;
+    int arc_ok = -1; /* is the ARC chain worth keys?  Asked at its first field */
     dkim_taglist_t *tl = malloc(sizeof *tl);
     if (!tl)
         return 0; /* the checkers will ask one by one */
@@ -59,6 +61,11 @@ static int prefetch_keys(const eng_ctx_t *ctx, const eng_msg_t *m, eng_lookup_fn
                    slice_eq_cstr_nocase(n, "dkim-signature") && nsig++ < ctx->cfg->max_sigs;
         int arc = (c & ENG_CHECK_ARC) && (slice_eq_cstr_nocase(n, "arc-message-signature") ||
                                           slice_eq_cstr_nocase(n, "arc-seal"));
+        /* RFC 8617 5.2 steps 1-3: a chain that fails on its shape (too many
+         * sets, i= out of range, a gap) needs no key at all (catalogue F1) */
+        if (arc && arc_ok < 0)
+            arc_ok = arc_chain_precheck(m, ctx->cfg->max_arc);
+        arc = arc && arc_ok;
         if (!dkim && !arc)
             continue;
         dkim_taglist_parse(m->f[i].value, tl); /* keeps the tags before an error */
