@@ -310,6 +310,38 @@ def case_limits(a, tmp):
              % size)], f"{size}-byte key over --dns-max-answer=512: {out[:300]}")
 
 
+# ---------------------------------------------------------------- search
+
+def case_search(a, tmp):
+    """Catalogue G5: a key name is asked exactly as built.  The server has
+    the key only under the resolv.conf search suffix (LOCALDOMAIN) and an
+    alias for the domain in HOSTALIASES; a resolver that searched or
+    aliased would find it and pass.  authsweep must report no key and never
+    ask for the suffixed name."""
+    keys = os.path.join(a.data, "keys.zone")
+    target = "main._domainkey.keyhost.example.net"
+    rdata = dnsharness.txt_rdata(key_rdata(keys, target))
+    alias = "alias._domainkey.edge.example.com"
+    suffixed = alias + ".corp.test"
+    records = {suffixed: [(5, dnsharness._wire_name(target))], target: [(16, rdata)]}
+    aliases = os.path.join(tmp, "hostaliases")
+    with open(aliases, "w") as f:
+        f.write("edge %s\n" % suffixed)
+    env = dict(os.environ, LOCALDOMAIN="corp.test", HOSTALIASES=aliases)
+    m43 = message_file(a.data, 43, tmp)
+    with dnsharness.TinyServer(records) as srv:
+        p = subprocess.run([a.bin, "--dns=live:127.0.0.1:%d" % srv.port, NOW, "--checks=dkim",
+                            m43], capture_output=True, timeout=60, env=env)
+        counts = dict(srv.counts)
+    out = p.stdout.decode()
+    got = dkim_of(out) if out else None
+    check(p.returncode == 0, f"exit {p.returncode}: {p.stderr[-300:]}")
+    check(got is not None and got[0][0] == "permerror" and "no key" in (got[0][1] or ""),
+          f"no key, not a key found through the search list: {got}")
+    check(suffixed not in counts and counts.get(alias) == 1,
+          f"asked once, exactly as built: {counts}")
+
+
 # ---------------------------------------------------------------- stall
 
 NSTALL = 2000
@@ -404,11 +436,11 @@ def case_stall(a, tmp):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("case", choices=["verdicts", "corpus", "timeout", "follow", "coalesce",
-                                     "limits", "stall"])
+                                     "limits", "search", "stall"])
     ap.add_argument("--bin", required=True)
     ap.add_argument("--data", required=True, help="tests/conformance/peer-signed")
     a = ap.parse_args()
-    if a.case not in ("timeout", "follow", "limits") and not dnsharness.have_nsd():
+    if a.case not in ("timeout", "follow", "limits", "search") and not dnsharness.have_nsd():
         print("SKIP: nsd is not installed (tools/deps.sh installs it)")
         return 77
     tmp = tempfile.mkdtemp(prefix="as-livedns-")
