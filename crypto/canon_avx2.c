@@ -59,6 +59,11 @@ static uint64_t canon_needs_decision(const uint8_t *p, int relaxed)
     return (uint32_t)_mm256_movemask_epi8(_mm256_andnot_si256(ok, spec));
 }
 
+static void canon_copy(uint8_t *dst, const uint8_t *src)
+{
+    _mm256_storeu_si256((__m256i *)(void *)dst, avx2_load(src));
+}
+
 /* See canon_simd_tmpl.h: blocks whose only change is LF -> CRLF. */
 static int canon_lf_only(const uint8_t *p, int relaxed, uint64_t *lf)
 {

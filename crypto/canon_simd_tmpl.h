@@ -10,6 +10,7 @@
  *   canon_needs_decision(p, relaxed)  the same bits, minus those of a
  *                   single SP between text bytes (relaxed) and of a CR LF
  *                   right after a text byte; reads p[-2] to p[CANON_W].
+ *   canon_copy(dst, src)  copy CANON_W bytes (unaligned).
  *   canon_lf_only(p, relaxed, &lf)  1 if the block's only bytes the rules
  *                   change are bare LFs right after a text byte (and, relaxed,
  *                   SPs are single ones between text bytes), with lf = the
@@ -141,23 +142,29 @@ static size_t tmpl_lf_blocks(tmpl_out_t *o, const uint8_t *p, size_t i, size_t n
 {
     uint64_t lf;
     const size_t start = i;
-    while (n - i > CANON_W && canon_lf_only(p + i, relaxed, &lf)) {
+    /*
+     * Each piece is moved with one vector copy of a whole block (canon_copy)
+     * and only its own length counted: the copy may read up to a block past
+     * this one (hence 2 * CANON_W of input left) and write up to a block
+     * past the piece (hence 3 * CANON_W of room in the stage).
+     */
+    while (n - i > 2 * CANON_W && canon_lf_only(p + i, relaxed, &lf)) {
         if (i == start)
             tmpl_emit(o, p + *rs, i - *rs);
-        if (sizeof(o->buf) - o->used < 2 * CANON_W)
+        if (sizeof(o->buf) - o->used < 3 * CANON_W)
             tmpl_flush(o);
         uint8_t *d = o->buf + o->used;
         size_t from = 0;
         for (; lf; lf &= lf - 1) {
             size_t k = (size_t)__builtin_ctzll(lf);
-            memcpy(d, p + i + from, k - from);
+            canon_copy(d, p + i + from);
             d += k - from;
             d[0] = '\r';
             d[1] = '\n';
             d += 2;
             from = k + 1;
         }
-        memcpy(d, p + i + from, CANON_W - from);
+        canon_copy(d, p + i + from);
         o->used = (size_t)(d + CANON_W - from - o->buf);
         i += CANON_W;
         *in_line = p[i - 1] != '\n';

@@ -57,6 +57,11 @@ static uint64_t canon_needs_decision(const uint8_t *p, int relaxed)
     return (uint32_t)_mm_movemask_epi8(_mm_andnot_si128(ok, spec));
 }
 
+static void canon_copy(uint8_t *dst, const uint8_t *src)
+{
+    _mm_storeu_si128((__m128i *)(void *)dst, sse2_load(src));
+}
+
 /* See canon_simd_tmpl.h: blocks whose only change is LF -> CRLF. */
 static int canon_lf_only(const uint8_t *p, int relaxed, uint64_t *lf)
 {
