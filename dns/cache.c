@@ -419,6 +419,11 @@ void dns_deliver(dns_t *d, struct dns_entry *e, dns_answer_t *a_own)
     free(w);
 }
 
+int dns_answers_at_once(const dns_t *d)
+{
+    return d->be.at_once;
+}
+
 void dns_get_stats(dns_t *d, dns_stats_t *out)
 {
     memset(out, 0, sizeof *out);

@@ -185,6 +185,12 @@ typedef struct dns_stats {
 void dns_get_stats(dns_t *d, dns_stats_t *out);
 
 /*
+ * 1 if every lookup is answered before dns_get() returns (the zone file
+ * backend): asking for keys ahead of time then overlaps nothing.
+ */
+int dns_answers_at_once(const dns_t *d);
+
+/*
  * Write every (name, type) answer the cache holds (the latest answer of
  * each, negative ones included) as a zone file that "zone:FILE" replays to
  * the same statuses and records.  Call after the run, before dns_close; from

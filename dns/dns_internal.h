@@ -51,6 +51,9 @@ struct dns_backend {
     /* Answers expire after their TTL (live DNS).  0: they live for the
      * run, so a replayed run cannot depend on timing (zone file). */
     int expires;
+    /* Every query is answered before query() returns (zone file): a job
+     * has nothing to overlap with its lookups, so it asks no key ahead. */
+    int at_once;
 };
 
 /* Hand the answer (and its one reference) to the cache, wake waiters. */

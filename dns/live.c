@@ -456,7 +456,7 @@ int dns_live_backend(const char *spec, const dns_opts_t *opts, struct dns_backen
         snprintf(err, errlen, "cannot start the DNS thread");
         goto fail;
     }
-    *out = (struct dns_backend){ lv, live_query, live_destroy, 1 };
+    *out = (struct dns_backend){ lv, live_query, live_destroy, 1, 0 };
     return 0;
 fail:
     live_free(lv);

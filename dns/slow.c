@@ -148,5 +148,6 @@ int dns_slow_backend(const char *arg, struct dns_backend *be, char *err, size_t 
     be->query = slow_query;
     be->destroy = slow_destroy;
     be->expires = 0;
+    be->at_once = 0; /* the point of it: answers come later */
     return 0;
 }

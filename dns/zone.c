@@ -338,7 +338,7 @@ static void zone_destroy(void *impl)
 
 struct dns_backend dns_zone_backend_own(dns_zone_t *z)
 {
-    return (struct dns_backend){ z, zone_query, zone_destroy, 0 };
+    return (struct dns_backend){ z, zone_query, zone_destroy, 0, 1 };
 }
 
 /* --- loading --- */

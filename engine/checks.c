@@ -188,7 +188,8 @@ eng_checks_status_t eng_checks_step(const eng_ctx_t *ctx, const eng_msg_t *m, in
     unsigned c = ctx->cfg->checks;
     if (!(v->done & ENG_STEP_PREFETCH)) {
         v->done |= ENG_STEP_PREFETCH;
-        if (prefetch_keys(ctx, m, lookup, arg)) {
+        /* a zone file answers at once: a prefetch would only parse twice */
+        if (!dns_answers_at_once(ctx->dns) && prefetch_keys(ctx, m, lookup, arg)) {
             /* the body hash needs no key: do it while the keys travel */
             if ((c & (ENG_CHECK_DKIM | ENG_CHECK_DMARC)) &&
                 eng_dkim_prehash(m, ctx->cfg->max_sigs, &v->bodyhash) < 0)

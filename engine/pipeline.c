@@ -361,7 +361,7 @@ static int run_with(const eng_config_t *cfg, run_t *r, FILE *out)
                 (unsigned long long)ds.servfails, (unsigned long long)ds.refused,
                 (unsigned long long)ds.broken);
         /* Where the CPU went: a reader near its limit caps what more -j buys. */
-        fprintf(stderr, "  CPU: reader and writer %.2f s, %u worker%s %.2f s\n",
+        fprintf(stderr, "  CPU: reader and writer %.3f s, %u worker%s %.3f s\n",
                 (double)reader_ns / 1e9, started, started == 1 ? "" : "s",
                 (double)atomic_load(&r->worker_ns) / 1e9);
     }

@@ -57,7 +57,7 @@ static void manual_destroy(void *impl)
 
 static dns_t *open_manual(manual_t *m, unsigned shards)
 {
-    struct dns_backend be = { m, manual_query, manual_destroy, 0 };
+    struct dns_backend be = { m, manual_query, manual_destroy, 0, 0 };
     dns_opts_t o = { .shards = shards };
     dns_t *d = dns_open_backend(&be, &o);
     assert_non_null(d);
@@ -418,7 +418,7 @@ static void hammer_from_eight_threads_counts_add_up(void **state)
     pthread_mutex_init(&b->mu, NULL);
     pthread_cond_init(&b->cv, NULL);
     pthread_create(&b->thr, NULL, async_main, b);
-    struct dns_backend be = { b, async_query, async_destroy, 0 };
+    struct dns_backend be = { b, async_query, async_destroy, 0, 0 };
     dns_opts_t o = { .shards = 16 };
     dns_t *d = dns_open_backend(&be, &o);
     assert_non_null(d);
@@ -477,7 +477,7 @@ static void deliver_ttl0(manual_t *m)
 static void expired_answers_are_asked_again_but_woken_callers_get_theirs(void **state)
 {
     manual_t m = { 0 };
-    struct dns_backend be = { &m, manual_query, manual_destroy, 1 };
+    struct dns_backend be = { &m, manual_query, manual_destroy, 1, 0 };
     dns_opts_t o = { .shards = 1 };
     dns_t *d = dns_open_backend(&be, &o);
     memset(wakes, 0, sizeof wakes);
@@ -503,7 +503,7 @@ static void expired_answers_are_asked_again_but_woken_callers_get_theirs(void **
 static void min_ttl_clamp_keeps_short_answers(void **state)
 {
     manual_t m = { 0 };
-    struct dns_backend be = { &m, manual_query, manual_destroy, 1 };
+    struct dns_backend be = { &m, manual_query, manual_destroy, 1, 0 };
     dns_opts_t o = { .shards = 1, .min_ttl = 3600 };
     dns_t *d = dns_open_backend(&be, &o);
     assert_null(dns_get(d, SLICE_LIT("e.example"), DNS_T_TXT, NULL, NULL));
