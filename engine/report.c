@@ -356,12 +356,17 @@ static void put_checks(eng_buf_t *line, const eng_config_t *cfg, const eng_verdi
 }
 
 /* 1 if m has a field of an ARC set (RFC 8617 4.1). */
+static int is_arc_field(slice_t name)
+{
+    return slice_eq_cstr_nocase(name, "arc-seal") ||
+           slice_eq_cstr_nocase(name, "arc-message-signature") ||
+           slice_eq_cstr_nocase(name, "arc-authentication-results");
+}
+
 static int has_arc_field(const eng_msg_t *m)
 {
     for (size_t i = 0; i < m->nf; i++)
-        if (slice_eq_cstr_nocase(m->f[i].name, "arc-seal") ||
-            slice_eq_cstr_nocase(m->f[i].name, "arc-message-signature") ||
-            slice_eq_cstr_nocase(m->f[i].name, "arc-authentication-results"))
+        if (is_arc_field(m->f[i].name))
             return 1;
     return 0;
 }
@@ -457,11 +462,6 @@ static void dmarc_limited(dmarc_result_t *d, const char *why)
     snprintf(d->reason, sizeof d->reason, "%s", why);
 }
 
-/*
- * Results a limit made meaningless become permerror with the limit as the
- * reason (RFC 8601 2.7.1: "could not be verified due to some error that is
- * unrecoverable"; a run with the same limits gives the same), never fail.
- */
 /* 1 if data holds a CR not followed by LF. */
 static int has_bare_cr(slice_t d)
 {
@@ -503,38 +503,47 @@ static void archive_notes(eng_job_t *j)
     }
 }
 
-static void apply_limits(eng_job_t *j)
+/*
+ * Results a limit made meaningless become permerror with the limit as the
+ * reason (RFC 8601 2.7.1: "could not be verified due to some error that is
+ * unrecoverable"; a run with the same limits gives the same), never fail.
+ * Here: a message cut at --max-message-size or --max-headers.
+ */
+static void limits_cut(eng_job_t *j)
 {
     const eng_config_t *cfg = j->ctx->cfg;
     eng_verdicts_t *v = &j->v;
     const eng_msg_t *m = &j->m;
 
-    if (j->limited) {
-        for (size_t i = 0; i < v->ndkim; i++) {
-            v->dkim[i].result = ENG_PERMERROR;
-            v->dkim[i].reason = j->limit_reason;
-        }
-        if (cfg->checks & ENG_CHECK_ARC) {
-            v->arc_run = 1;
-            memset(&v->arc, 0, sizeof v->arc);
-            /* the header may hold ARC sets below the cut: say why it is none */
-            int cut_header = !(j->msg->flags & IO_MSG_TRUNCATED) || !m->has_body;
-            v->arc.result = has_arc_field(m) ? ENG_PERMERROR : ENG_NONE;
-            if (v->arc.result == ENG_PERMERROR || cut_header)
-                snprintf(v->arc.reason, sizeof v->arc.reason, "%s", j->limit_reason);
-        }
-        /* a DMARC fail for want of a DKIM pass we did not look for is no verdict */
-        int unjudged = v->ndkim > 0 || !(j->msg->flags & IO_MSG_TRUNCATED);
-        if (v->dmarc_run && unjudged) {
-            if (v->dmarc9989.result == ENG_FAIL)
-                dmarc_limited(&v->dmarc9989, j->limit_reason);
-            if (v->dmarc7489.result == ENG_FAIL)
-                dmarc_limited(&v->dmarc7489, j->limit_reason);
-        }
-        return;
+    for (size_t i = 0; i < v->ndkim; i++) {
+        v->dkim[i].result = ENG_PERMERROR;
+        v->dkim[i].reason = j->limit_reason;
     }
-    if (!m->too_large)
-        return;
+    if (cfg->checks & ENG_CHECK_ARC) {
+        v->arc_run = 1;
+        memset(&v->arc, 0, sizeof v->arc);
+        /* the header may hold ARC sets below the cut: say why it is none */
+        int cut_header = !(j->msg->flags & IO_MSG_TRUNCATED) || !m->has_body;
+        v->arc.result = has_arc_field(m) ? ENG_PERMERROR : ENG_NONE;
+        if (v->arc.result == ENG_PERMERROR || cut_header)
+            snprintf(v->arc.reason, sizeof v->arc.reason, "%s", j->limit_reason);
+    }
+    /* a DMARC fail for want of a DKIM pass we did not look for is no verdict */
+    int unjudged = v->ndkim > 0 || !(j->msg->flags & IO_MSG_TRUNCATED);
+    if (v->dmarc_run && unjudged) {
+        if (v->dmarc9989.result == ENG_FAIL)
+            dmarc_limited(&v->dmarc9989, j->limit_reason);
+        if (v->dmarc7489.result == ENG_FAIL)
+            dmarc_limited(&v->dmarc7489, j->limit_reason);
+    }
+}
+
+/* The same for fields over --max-header-size whose value a check needed. */
+static void limits_field_size(eng_job_t *j)
+{
+    const eng_config_t *cfg = j->ctx->cfg;
+    eng_verdicts_t *v = &j->v;
+    const eng_msg_t *m = &j->m;
     /* v->dkim holds one entry per DKIM-Signature field, in header order */
     size_t k = 0;
     const char *unread_sig = NULL;
@@ -549,10 +558,7 @@ static void apply_limits(eng_job_t *j)
                      "header too large: %zu bytes, over the %zu-byte limit (--max-header-size)",
                      f->raw.n, cfg->max_field_size);
             r->reason = r->reason_buf;
-        } else if (f->too_large && v->arc_run &&
-                   (slice_eq_cstr_nocase(f->name, "arc-seal") ||
-                    slice_eq_cstr_nocase(f->name, "arc-message-signature") ||
-                    slice_eq_cstr_nocase(f->name, "arc-authentication-results"))) {
+        } else if (f->too_large && v->arc_run && is_arc_field(f->name)) {
             v->arc.result = ENG_PERMERROR;
             snprintf(v->arc.reason, sizeof v->arc.reason,
                      "header too large: an %.*s field of %zu bytes is over the %zu-byte "
@@ -576,6 +582,14 @@ static void apply_limits(eng_job_t *j)
         if (v->dmarc7489.result == ENG_FAIL)
             dmarc_limited(&v->dmarc7489, unread_sig);
     }
+}
+
+static void apply_limits(eng_job_t *j)
+{
+    if (j->limited)
+        limits_cut(j);
+    else if (j->m.too_large)
+        limits_field_size(j);
 }
 
 static void job_wake(void *arg)
