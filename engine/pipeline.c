@@ -45,6 +45,7 @@ typedef struct slot {
     eng_buf_t line;
     int state;
     struct slot *next_resumed; /* link in the resume queue */
+    uint64_t seq;              /* the message's sequence number */
 } slot_t;
 
 typedef struct run {
@@ -60,7 +61,8 @@ typedef struct run {
     atomic_uint idle;            /* workers waiting for work (changed under mu) */
     atomic_ullong worker_ns;     /* CPU time of the workers that have finished */
     off_t out_floor;             /* offset of the output where this run began */
-    int writer_waits;            /* the writer sleeps until its oldest slot is done */
+    int writer_waits;            /* the writer sleeps until slot wait_seq is done */
+    uint64_t wait_seq;
     pthread_mutex_t mu;
     pthread_cond_t work; /* a slot became READY or a job was resumed, or eof */
     pthread_cond_t done; /* a slot became DONE */
@@ -142,7 +144,7 @@ static void *worker(void *arg)
             s->state = SLOT_DONE;
             r->in_flight--;
             /* wake the writer only for the slot it waits on, not for every line */
-            if (r->writer_waits && s == &r->slots[r->next_write % r->window])
+            if (r->writer_waits && s->seq == r->wait_seq)
                 pthread_cond_signal(&r->done);
             if (r->eof && r->in_flight == 0)
                 pthread_cond_broadcast(&r->work); /* let the others finish */
@@ -153,18 +155,33 @@ static void *worker(void *arg)
     return NULL;
 }
 
+#define NO_WAIT UINT64_MAX
+
+/* mu held: the first of the head slot and slot `until` that is not done. */
+static uint64_t first_not_done(const run_t *r, uint64_t until)
+{
+    if (r->slots[r->next_write % r->window].state != SLOT_DONE)
+        return r->next_write;
+    if (r->slots[until % r->window].state != SLOT_DONE)
+        return until;
+    return NO_WAIT;
+}
+
 /*
- * Write the finished slots at the head of the window, in order; with
- * wait, first wait until the oldest one is done.  One lock to see how many
- * are done and one to hand them back, not two per line: the workers take
- * the same lock for every message.  Returns how many were written.
+ * Write the finished slots at the head of the window, in order.  With
+ * until (a published sequence number, not NO_WAIT), first wait until the
+ * head slot and slot `until` are both done: waiting for the head alone
+ * woke this thread for every message the workers finished in order.  One
+ * lock to see how many are done and one to hand them back, not two per
+ * line: the workers take the same lock for every message.  Returns how
+ * many were written.
  */
-static size_t write_done(run_t *r, FILE *out, int wait, uint64_t *lines, int *werr)
+static size_t write_done(run_t *r, FILE *out, uint64_t until, uint64_t *lines, int *werr)
 {
     size_t k = 0;
     pthread_mutex_lock(&r->mu);
-    while (wait && r->next_write < r->next_read &&
-           r->slots[r->next_write % r->window].state != SLOT_DONE) {
+    while (until != NO_WAIT && r->next_write <= until &&
+           (r->wait_seq = first_not_done(r, until)) != NO_WAIT) {
         r->writer_waits = 1;
         pthread_cond_wait(&r->done, &r->mu);
         r->writer_waits = 0;
@@ -285,11 +302,12 @@ static void feed(run_t *r, io_reader_t *rd, FILE *out, uint64_t *in, uint64_t *l
             publish(r, filled);
             uint64_t target = r->next_write + r->window / 4 + 1;
             while (r->next_write < target)
-                write_done(r, out, 1, lines, werr);
+                write_done(r, out, target - 1, lines, werr);
         }
-        write_done(r, out, 0, lines, werr);
+        write_done(r, out, NO_WAIT, lines, werr);
         slot_t *s = &r->slots[filled % r->window];
         s->msg = m;
+        s->seq = filled;
         s->state = SLOT_READY;
         filled++;
         if (filled - r->next_read >= PUBLISH_BATCH ||
@@ -302,7 +320,7 @@ static void feed(run_t *r, io_reader_t *rd, FILE *out, uint64_t *in, uint64_t *l
     pthread_cond_broadcast(&r->work);
     pthread_mutex_unlock(&r->mu);
     while (r->next_write < r->next_read)
-        write_done(r, out, 1, lines, werr);
+        write_done(r, out, r->next_read - 1, lines, werr);
 }
 
 static int run_with(const eng_config_t *cfg, run_t *r, FILE *out)
