@@ -81,8 +81,15 @@ static void job_resume(void *arg, eng_job_t *j)
     pthread_mutex_unlock(&r->mu);
 }
 
-/* Next job to run (mu held): a resumed one first, it is older. NULL: finished. */
-static slot_t *next_job(run_t *r, int *fresh)
+/*
+ * Next work (mu held): a resumed job first, it is older; else up to
+ * CLAIM_BATCH fresh slots in a row (a fair share when other workers wait),
+ * so that a worker takes the lock once per few messages, not twice per
+ * message.  Fills batch, returns how many; 0: the run is finished.
+ */
+#define CLAIM_BATCH 4u
+
+static unsigned next_work(run_t *r, slot_t **batch, int *fresh)
 {
     for (;;) {
         if (r->resumed) {
@@ -90,17 +97,26 @@ static slot_t *next_job(run_t *r, int *fresh)
             r->resumed = s->next_resumed;
             if (!r->resumed)
                 r->resumed_tail = &r->resumed;
+            s->state = SLOT_BUSY;
+            batch[0] = s;
             *fresh = 0;
-            return s;
+            return 1;
         }
-        if (r->next_claim != r->next_read) {
-            slot_t *s = &r->slots[r->next_claim++ % r->window];
-            r->in_flight++;
+        uint64_t avail = r->next_read - r->next_claim;
+        if (avail) {
+            unsigned waiting = atomic_load(&r->idle);
+            uint64_t share = (avail + waiting) / (waiting + 1);
+            unsigned k = share < CLAIM_BATCH ? (unsigned)share : CLAIM_BATCH;
+            for (unsigned i = 0; i < k; i++) {
+                batch[i] = &r->slots[r->next_claim++ % r->window];
+                batch[i]->state = SLOT_BUSY;
+            }
+            r->in_flight += k;
             *fresh = 1;
-            return s;
+            return k;
         }
         if (r->eof && r->in_flight == 0)
-            return NULL;
+            return 0;
         r->idle++;
         pthread_cond_wait(&r->work, &r->mu);
         r->idle--;
@@ -116,39 +132,48 @@ static unsigned long long thread_cpu_ns(void)
     return (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec;
 }
 
+/* Run one job (no lock held).  Returns 1 if it yielded on DNS. */
+static int run_one(run_t *r, slot_t *s, int fresh)
+{
+    if (fresh) {
+        memset(&s->job, 0, sizeof s->job);
+        s->job.ctx = &r->ctx;
+        s->job.msg = &s->msg;
+        s->job.resume = job_resume;
+        s->job.resume_arg = r;
+        eng_job_start(&s->job, &r->tally);
+    }
+    /* A job that yields is parked until job_resume(): this worker moves on. */
+    int yielded = eng_job_run(&s->job);
+    if (!yielded)
+        eng_job_finish(&s->job, &r->tally, &s->line);
+    return yielded;
+}
+
 static void *worker(void *arg)
 {
     run_t *r = arg;
+    slot_t *batch[CLAIM_BATCH];
+    int yielded[CLAIM_BATCH];
     int fresh;
-    slot_t *s;
+    unsigned k;
     pthread_mutex_lock(&r->mu);
-    while ((s = next_job(r, &fresh)) != NULL) {
-        s->state = SLOT_BUSY;
+    while ((k = next_work(r, batch, &fresh)) != 0) {
         pthread_mutex_unlock(&r->mu);
-
-        if (fresh) {
-            memset(&s->job, 0, sizeof s->job);
-            s->job.ctx = &r->ctx;
-            s->job.msg = &s->msg;
-            s->job.resume = job_resume;
-            s->job.resume_arg = r;
-            eng_job_start(&s->job, &r->tally);
-        }
-        /* A job that yields is parked until job_resume(): this worker moves on. */
-        int yielded = eng_job_run(&s->job);
-        if (!yielded)
-            eng_job_finish(&s->job, &r->tally, &s->line);
-
+        for (unsigned i = 0; i < k; i++)
+            yielded[i] = run_one(r, batch[i], fresh);
         pthread_mutex_lock(&r->mu);
-        if (!yielded) {
-            s->state = SLOT_DONE;
+        for (unsigned i = 0; i < k; i++) {
+            if (yielded[i])
+                continue; /* a resumed job's slot is no longer this worker's */
+            batch[i]->state = SLOT_DONE;
             r->in_flight--;
             /* wake the writer only for the slot it waits on, not for every line */
-            if (r->writer_waits && s->seq == r->wait_seq)
+            if (r->writer_waits && batch[i]->seq == r->wait_seq)
                 pthread_cond_signal(&r->done);
-            if (r->eof && r->in_flight == 0)
-                pthread_cond_broadcast(&r->work); /* let the others finish */
         }
+        if (r->eof && r->in_flight == 0)
+            pthread_cond_broadcast(&r->work); /* let the others finish */
     }
     pthread_mutex_unlock(&r->mu);
     atomic_fetch_add(&r->worker_ns, thread_cpu_ns());
