@@ -53,8 +53,13 @@ static dns_answer_t *ask(dctx_t *c, slice_t name, uint16_t type, fetch_t *st)
     int pending = 0;
     dns_answer_t *a = c->lookup(c->arg, name, type, &pending);
     if (a && dns_status_is_temp(a->status)) {
-        snprintf(c->why, sizeof c->why, "DNS %s for %.*s", dns_status_str(a->status),
-                 (int)name.n, (const char *)name.p);
+        char wb[96];
+        if (a->limit != DNS_LIMIT_NONE) /* name the limit (--dns-max-answer, ...) */
+            snprintf(c->why, sizeof c->why, "%s, for %.*s", dns_answer_why(a, wb, sizeof wb),
+                     (int)name.n, (const char *)name.p);
+        else
+            snprintf(c->why, sizeof c->why, "DNS %s for %.*s", dns_status_str(a->status),
+                     (int)name.n, (const char *)name.p);
         dns_answer_release(a);
         *st = F_TEMP;
         return NULL;

@@ -88,9 +88,13 @@ static const char *type_str(uint16_t type)
 
 static void dns_reason(spf_ctx_t *c, const dns_answer_t *a, slice_t name, uint16_t type)
 {
-    char nb[NAME_BUF];
-    reason(c, "DNS %s for %s %s", a ? dns_status_str(a->status) : "failure",
-           show(name, nb, sizeof nb), type_str(type));
+    char nb[NAME_BUF], wb[96];
+    if (a && a->limit != DNS_LIMIT_NONE) /* name the limit (--dns-max-answer, ...) */
+        reason(c, "%s, for %s %s", dns_answer_why(a, wb, sizeof wb), show(name, nb, sizeof nb),
+               type_str(type));
+    else
+        reason(c, "DNS %s for %s %s", a ? dns_status_str(a->status) : "failure",
+               show(name, nb, sizeof nb), type_str(type));
 }
 
 /* RFC 7208 4.6.4: the terms that cost a DNS lookup, at most lim.lookups. */

@@ -557,4 +557,22 @@ line = arc_run(mutate(lambda fs: [b"ARC-Seal: i=1; none" if f.startswith(b"ARC-S
                                   else f for f in fs]))
 s.eq("F4", "valid chain with i=1 seal replaced by 'i=1; none': fail", line, "arc.result", "fail")
 
+# ---------------------------------------------------------------- G6 -----
+# --dns-max-answer on SPF and DMARC records: temperror naming the limit
+# (the DKIM side is in test_dkim_dns.py).
+ips = " ".join("ip4:198.18.%d.0/24" % i for i in range(40))
+big_spf = " ".join('"%s"' % ips[i:i + 200] for i in range(0, len(ips), 200))
+pad = " ".join("x%d=padding-padding-padding" % i for i in range(25))
+big_dmarc = " ".join('"%s"' % pad[i:i + 200] for i in range(0, len(pad), 200))
+bigz = ('bank.example. IN TXT "v=spf1 ip4:192.0.2.0/24 " %s " -all"\n'
+        '_dmarc.bank.example. IN TXT "v=DMARC1; p=reject; " %s\n' % (big_spf, big_dmarc))
+line = s.run([msg()], zone=bigz, args=["--checks=spf,dmarc", "--dns-max-answer=512"])[0]
+s.eq("G6", "SPF record over --dns-max-answer: temperror", line, "spf.result", "temperror")
+s.has("G6", "SPF reason names the limit", line, "spf.reason", "exceeds the limit of 512")
+s.eq("G6", "DMARC record over --dns-max-answer: temperror", line, "dmarc.result", "temperror")
+s.has("G6", "DMARC reason names the limit", line, "dmarc.reason", "exceeds the limit of 512")
+line = s.run([msg()], zone=bigz, args=["--checks=spf,dmarc"])[0]
+s.eq("G6", "the same records under the default limit: SPF pass", line, "spf.result", "pass")
+s.eq("G6", "the same records under the default limit: DMARC pass", line, "dmarc.result", "pass")
+
 sys.exit(s.finish())
