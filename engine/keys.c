@@ -36,6 +36,28 @@ static void parse_key(eng_keyent_t *e)
     free(der);
 }
 
+static int rr_cmp(slice_t x, slice_t y)
+{
+    int c = memcmp(x.p, y.p, x.n < y.n ? x.n : y.n);
+    return c ? c : (x.n > y.n) - (x.n < y.n);
+}
+
+/*
+ * Several key records at one selector (catalogue G2): they are tried in the
+ * order of their text, not in the order a server happened to send them, so
+ * that the verdict and reason chosen among equals are the same in every run.
+ * Insertion sort: a selector has one or two records.
+ */
+static void sort_records(eng_keyset_t *ks)
+{
+    for (size_t i = 1; i < ks->n; i++)
+        for (size_t j = i; j > 0 && rr_cmp(ks->e[j - 1].txt, ks->e[j].txt) > 0; j--) {
+            eng_keyent_t t = ks->e[j];
+            ks->e[j] = ks->e[j - 1];
+            ks->e[j - 1] = t;
+        }
+}
+
 eng_keyset_t *eng_keyset_get(dns_answer_t *a)
 {
     eng_keyset_t *ks = dns_answer_attached(a, KEYSET_SLOT);
@@ -46,9 +68,11 @@ eng_keyset_t *eng_keyset_get(dns_answer_t *a)
         return NULL;
     ks->n = a->nrr;
     for (size_t i = 0; i < a->nrr; i++) {
+        ks->e[i].txt = a->rr[i].data;
         dkim_keyrec_parse(a->rr[i].data, &ks->e[i].rec);
         parse_key(&ks->e[i]);
     }
+    sort_records(ks);
     /* another thread may have parsed the same answer first: keep one */
     eng_keyset_t *won = dns_answer_attach(a, KEYSET_SLOT, ks, keyset_free);
     if (won != ks)

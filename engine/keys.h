@@ -12,6 +12,7 @@
 #include "result.h"
 
 typedef struct eng_keyent {
+    slice_t txt;         /* the TXT record as received (in the DNS answer) */
     dkim_keyrec_t rec;   /* the TXT record's tags (rec.error if unusable) */
     crypto_key_t *key;   /* p= parsed for rec.k; NULL if it could not be */
     const char *key_why; /* why key is NULL */

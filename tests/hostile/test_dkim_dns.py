@@ -226,8 +226,25 @@ def g1_split(s):
 
 
 def g2_multi(s):
-    check(s, "G2", "two key records, the second right", one(s, load("multi.eml")), "pass",
-          "multiple key records")
+    line = one(s, load("multi.eml"))
+    check(s, "G2", "two key records, the second right", line, "pass", "multiple key records")
+    # records are tried in the order of their text, not as the server sent them
+    lines = ZONE.split("\n")
+    multi = [i for i, l in enumerate(lines) if l.startswith("multi._domainkey.")]
+    lines[multi[0]], lines[multi[-1]] = lines[multi[-1]], lines[multi[0]]
+    swapped = one(s, load("multi.eml"), zone="\n".join(lines))
+    same = all(swapped.get(k) == line.get(k) for k in ("dkim", "auth_results"))
+    # two unusable records (equal rank): which reason shows must not depend on order
+    bad = ['multi._domainkey.hostile.example. 3600 IN TXT "v=DKIM1; p="',
+           'multi._domainkey.hostile.example. 3600 IN TXT "v=DKIM1; k=dsa; p=AAAA"']
+    rest = [l for l in ZONE.split("\n") if not l.startswith("multi._domainkey.")]
+    a = one(s, load("multi.eml"), zone="\n".join(rest + bad) + "\n")
+    b = one(s, load("multi.eml"), zone="\n".join(rest + bad[::-1]) + "\n")
+    s.ok("G2", "two unusable records: the same reason in either order",
+         a.get("dkim") == b.get("dkim") and s.get(a, "dkim.0.result") == "permerror",
+         "%r / %r" % (s.get(a, "dkim.0.reason"), s.get(b, "dkim.0.reason")))
+    s.ok("G2", "the records in the other order: the same verdicts and reasons", same,
+         "%r != %r" % (swapped.get("dkim"), line.get("dkim")))
 
 
 def g4_statuses(s):
