@@ -2,7 +2,8 @@
  * canon_simd_tmpl.h - the body canonicalization driver shared by the SIMD
  * kernels (RFC 6376 3.4.3 simple, 3.4.4 relaxed).
  *
- * Included by canon_sse2.c and canon_avx2.c after they define
+ * Included by canon_sse2.c and canon_avx2.c (after canon_simd_ops.h, which
+ * gives the block tests below from their vector operations) once they define
  *   CANON_FN        the kernel's name,
  *   CANON_W         bytes per vector block,
  *   canon_mask(p, relaxed)  bit k set if p[k] is CR or LF (and, relaxed,
