@@ -5,9 +5,9 @@
  * From_ rule also a small max_msg_size, must give the same offsets and
  * sizes as io_mbox_split() and the same (prefix of the) un-quoted bytes.
  * Both reading paths: pread and io_uring (readahead buffers of the same
- * small size, so messages span them everywhere).  Slow by nature (a ring
- * and a system call per tiny chunk): the splitter's own checks run fast in
- * fuzz_mbox.c.
+ * small size, so messages span them everywhere), one per input, as its
+ * last byte picks.  Slower than the splitter's own target (fuzz_mbox.c):
+ * a ring and a system call per tiny chunk.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -59,25 +59,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    /* The splitter in every format; the reader once, in the configuration
+     * the input's last byte picks: format, reading path, and whether
+     * max_msg_size cuts messages.  A reader is a ring set up and a read per
+     * chunk; all sixteen configurations per input ran at ~200 exec/s. */
+    uint8_t pick = size ? data[size - 1] : 0;
+    io_mbox_fmt_t want_fmt = (io_mbox_fmt_t)(pick & 3);
+    io_mode_t mode = (pick & 4) ? IO_URING : IO_SYNC;
+    int cut = (pick & 8) != 0;
     for (io_mbox_fmt_t fmt = IO_MBOX_AUTO; fmt <= IO_MBOX_CL2; fmt++) {
         seen_t s = { .base = data, .size = size, .fmt = fmt };
         if (fmt == IO_MBOX_AUTO)
             s.fmt = io_mbox_detect(slice_make(data, size));
         io_mbox_split(slice_make(data, size), fmt, check_msg, &s);
 
-        /* The reader reads files that start "From " as mboxes. */
-        if (size >= 5 && memcmp(data, "From ", 5) == 0 && size < 65536) {
+        /* The reader reads files that start "From " as mboxes.  Below
+         * max_msg_size it may not trust a cl2 header block it cannot see
+         * whole (io/reader.c): the cut runs check the From_ rule only. */
+        if (fmt == want_fmt && size >= 5 && memcmp(data, "From ", 5) == 0 &&
+            size < 65536 && !(cut && s.fmt == IO_MBOX_CL2)) {
             int fd = memfd_create("fuzz_mbox", 0);
-            if (fd >= 0 && write(fd, data, size) == (ssize_t)size) {
-                size_t chunk = 1 + size % 53;
-                for (io_mode_t mode = IO_SYNC; mode <= IO_URING; mode++) {
-                    check_reader(fd, &s, fmt, chunk, (size_t)64 << 20, mode);
-                    /* Below max_msg_size the reader may not trust a cl2 header
-                     * block it cannot see whole (io/reader.c): From_ rule only. */
-                    if (s.fmt != IO_MBOX_CL2)
-                        check_reader(fd, &s, fmt, chunk, 16 + size % 97, mode);
-                }
-            }
+            if (fd >= 0 && write(fd, data, size) == (ssize_t)size)
+                check_reader(fd, &s, fmt, 1 + size % 53,
+                             cut ? 16 + size % 97 : (size_t)64 << 20, mode);
             if (fd >= 0)
                 close(fd);
         }
