@@ -41,7 +41,7 @@ typedef struct io_opts {
     io_mbox_fmt_t mbox;
     io_mode_t mode;        /* IO_URING falls back to IO_SYNC (one notice on
                               stderr) when the kernel refuses io_uring */
-    size_t chunk_size;     /* read size for mbox files; 0 = default (8 MiB);
+    size_t chunk_size;     /* read size for mbox files; 0 = default (1 MiB);
                               IO_URING keeps 4 reads of at most 1 MiB in flight */
     size_t max_msg_size;   /* larger messages are cut short and flagged
                               (IO_MSG_TRUNCATED); 0 = IO_DEFAULT_MAX_MSG */
