@@ -60,6 +60,8 @@ typedef struct run {
     int eof;
     atomic_uint idle;            /* workers waiting for work (changed under mu) */
     atomic_ullong worker_ns;     /* CPU time of the workers that have finished */
+    atomic_ullong starved_ns;    /* wall time workers waited for work, summed */
+    unsigned long long full_ns;  /* wall time the reader waited for the window */
     off_t out_floor;             /* offset of the output where this run began */
     int writer_waits;            /* the writer sleeps until slot wait_seq is done */
     uint64_t wait_seq;
@@ -67,6 +69,13 @@ typedef struct run {
     pthread_cond_t work; /* a slot became READY or a job was resumed, or eof */
     pthread_cond_t done; /* a slot became DONE */
 } run_t;
+
+static unsigned long long mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec;
+}
 
 /* Called once per yield, from whichever thread delivered the last answer. */
 static void job_resume(void *arg, eng_job_t *j)
@@ -118,7 +127,9 @@ static unsigned next_work(run_t *r, slot_t **batch, int *fresh)
         if (r->eof && r->in_flight == 0)
             return 0;
         r->idle++;
+        unsigned long long t = mono_ns();
         pthread_cond_wait(&r->work, &r->mu);
+        atomic_fetch_add_explicit(&r->starved_ns, mono_ns() - t, memory_order_relaxed);
         r->idle--;
     }
 }
@@ -208,7 +219,10 @@ static size_t write_done(run_t *r, FILE *out, uint64_t until, uint64_t *lines, i
     while (until != NO_WAIT && r->next_write <= until &&
            (r->wait_seq = first_not_done(r, until)) != NO_WAIT) {
         r->writer_waits = 1;
+        unsigned long long t = mono_ns();
         pthread_cond_wait(&r->done, &r->mu);
+        if (!r->eof)
+            r->full_ns += mono_ns() - t;
         r->writer_waits = 0;
     }
     while (r->next_write + k < r->next_read &&
@@ -286,9 +300,7 @@ static void cut_partial_line(int fd, off_t floor)
 
 static double now_seconds(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    return (double)mono_ns() / 1e9;
 }
 
 /* Hand the slots filled since the last call to the workers. */
@@ -403,10 +415,17 @@ static int run_with(const eng_config_t *cfg, run_t *r, FILE *out)
                 (unsigned long long)ds.nodata, (unsigned long long)ds.timeouts,
                 (unsigned long long)ds.servfails, (unsigned long long)ds.refused,
                 (unsigned long long)ds.broken);
-        /* Where the CPU went: a reader near its limit caps what more -j buys. */
-        fprintf(stderr, "  CPU: reader and writer %.3f s, %u worker%s %.3f s\n",
+        /*
+         * Where the time went: a reader near its limit caps what more -j
+         * buys.  Workers idle (nothing read yet, or every job waiting for
+         * DNS) while the reader waits for the window means one slow message
+         * holds up the output order.
+         */
+        fprintf(stderr, "  CPU: reader and writer %.3f s, %u worker%s %.3f s; "
+                        "waits: workers idle %.3f s, reader for the window %.3f s\n",
                 (double)reader_ns / 1e9, started, started == 1 ? "" : "s",
-                (double)atomic_load(&r->worker_ns) / 1e9);
+                (double)atomic_load(&r->worker_ns) / 1e9,
+                (double)atomic_load(&r->starved_ns) / 1e9, (double)r->full_ns / 1e9);
     }
     fprintf(stderr, "authsweep: %llu messages in, %llu lines out, %.2f s\n",
             (unsigned long long)in, (unsigned long long)lines, secs);
