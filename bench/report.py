@@ -106,7 +106,14 @@ def table(results, corpus):
         line += "".join(" %11.2f" % (rows[p] / t) for p in peers)
         print(line)
     print("(median s: wall clock; cpu s: mean user+system; floor: floor seconds / median"
-          " seconds, the single-core floor for every row; x PEER: PEER's median / this median)")
+          " seconds, the single-core floor for every row; x PEER: PEER's median / this median;"
+          " authsweep-j1-pin: -j1 under taskset -c 0, reader and worker on one core)")
+    many = [n for n in rows if re.match(r"authsweep-j\d+$", n) and n != "authsweep-j1"]
+    for n in many:
+        line = "scaling: %s = %.2f x authsweep-j1" % (n[len("authsweep"):], rows["authsweep-j1"] / rows[n])
+        if "authsweep-j1-pin" in rows:
+            line += ", %.2f x -j1 on one core" % (rows["authsweep-j1-pin"] / rows[n])
+        print(line)
     # verdicts: authsweep -j1's per-signature class against each peer
     ours = load_verdicts(os.path.join(results, "authsweep-j1.jsonl"))
     exp = {}
