@@ -16,8 +16,12 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
 
 #include "crypto.h"
+#include "crypto_internal.h" /* the key's EVP_PKEY, to compare */
 
 /* ---- helpers ---- */
 
@@ -398,6 +402,68 @@ static void non_rsa_spki_is_rejected_before_decoding(void **state)
     assert_string_equal(key_reject(CRYPTO_KEY_RSA, ed.p, ed.n), "key data is not an RSA key");
 }
 
+/* What OpenSSL's own SPKI decoder makes of der (NULL: rejected). */
+static EVP_PKEY *openssl_spki(const uint8_t *der, size_t n)
+{
+    const unsigned char *q = der;
+    EVP_PKEY *pk = d2i_PUBKEY(NULL, &q, (long)n);
+    ERR_clear_error();
+    return pk;
+}
+
+/*
+ * key.c unwraps the usual RSA SubjectPublicKeyInfo itself (d2i_PUBKEY is
+ * slow) and leaves every other form to d2i_PUBKEY: each form below is
+ * accepted exactly when OpenSSL accepts it, and as the key OpenSSL finds;
+ * the usual forms as the PKCS#1 key.
+ */
+static void spki_forms_parse_as_openssl_does(void **state)
+{
+    bytes_t der = b64(KEYS[2].spki); /* 30 81 9f | 30 0d 06 09 <oid> 05 00 | 03 81 8d 00 ... */
+    assert_int_equal(der.n, 162);
+    assert_int_equal(der.p[18], 0x03);
+    crypto_key_t *want = key_b64(CRYPTO_KEY_RSA, KEYS[2].pkcs1);
+    uint8_t forms[6][200];
+    size_t len[6];
+    int must_parse[6] = { 1, 1, 1, 0, 0, 0 };
+    for (int i = 0; i < 6; i++) {
+        memcpy(forms[i], der.p, der.n);
+        len[i] = der.n;
+    }
+    /* 1: no parameters (30 0b, outer 0x9d) */
+    forms[1][2] = 0x9d;
+    forms[1][4] = 0x0b;
+    memmove(forms[1] + 16, forms[1] + 18, der.n - 18);
+    len[1] = der.n - 2;
+    /* 2: two bytes after the SEQUENCE: ignored */
+    forms[2][der.n] = 0x05;
+    forms[2][der.n + 1] = 0x00;
+    len[2] = der.n + 2;
+    /* 3: one unused bit in the BIT STRING */
+    forms[3][21] = 1;
+    /* 4: a NULL after the BIT STRING, inside the SEQUENCE */
+    forms[4][2] = 0x9f + 2;
+    forms[4][der.n] = 0x05;
+    forms[4][der.n + 1] = 0x00;
+    len[4] = der.n + 2;
+    /* 5: parameters that are not NULL (an OCTET STRING) */
+    forms[5][16] = 0x04;
+    for (int i = 0; i < 6; i++) {
+        crypto_key_t *k = crypto_key_parse(CRYPTO_KEY_RSA, forms[i], len[i], NULL);
+        EVP_PKEY *ref = openssl_spki(forms[i], len[i]);
+        assert_int_equal(k != NULL, ref != NULL);
+        if (must_parse[i])
+            assert_non_null(k);
+        if (k) /* form 3: OpenSSL clears the unused bit, e = 65536 */
+            assert_int_equal(EVP_PKEY_eq(k->pkey, ref), 1);
+        if (must_parse[i])
+            assert_int_equal(EVP_PKEY_eq(k->pkey, want->pkey), 1);
+        crypto_key_free(k);
+        EVP_PKEY_free(ref);
+    }
+    crypto_key_free(want);
+}
+
 static void ed25519_key_must_be_32_bytes(void **state)
 {
     bytes_t k = b64(RFC8463_ED_KEY);
@@ -438,6 +504,7 @@ int main(void)
         cmocka_unit_test(pkcs1_and_spki_keys_verify_alike),
         cmocka_unit_test(garbage_rsa_key_is_rejected_with_reason),
         cmocka_unit_test(non_rsa_spki_is_rejected_before_decoding),
+        cmocka_unit_test(spki_forms_parse_as_openssl_does),
         cmocka_unit_test(ed25519_key_must_be_32_bytes),
         cmocka_unit_test(rsa_key_is_not_an_ed25519_key),
         cmocka_unit_test(verify_with_no_key_is_no),
