@@ -45,10 +45,9 @@ static int prefetch_one(slice_t sel, slice_t dom, eng_lookup_fn lookup, void *ar
  * The checkers themselves then find them cached.  Parsing tags twice is
  * cheap next to a DNS round trip.
  */
-static int prefetch_keys(const eng_ctx_t *ctx, const eng_msg_t *m, eng_lookup_fn lookup,
-                         void *arg)
+static int prefetch_keys(const eng_ctx_t *ctx, const eng_msg_t *m, unsigned c,
+                         unsigned max_sigs, eng_lookup_fn lookup, void *arg)
 {
-    unsigned c = ctx->cfg->checks;
     int pending = 0;
     size_t nsig = 0;
     int arc_ok = -1; /* is the ARC chain worth keys?  Asked at its first field */
@@ -58,7 +57,7 @@ static int prefetch_keys(const eng_ctx_t *ctx, const eng_msg_t *m, eng_lookup_fn
     for (size_t i = 0; i < m->nf; i++) {
         slice_t n = m->f[i].name;
         int dkim = (c & (ENG_CHECK_DKIM | ENG_CHECK_DMARC)) &&
-                   slice_eq_cstr_nocase(n, "dkim-signature") && nsig++ < ctx->cfg->max_sigs;
+                   slice_eq_cstr_nocase(n, "dkim-signature") && nsig++ < max_sigs;
         int arc = (c & ENG_CHECK_ARC) && (slice_eq_cstr_nocase(n, "arc-message-signature") ||
                                           slice_eq_cstr_nocase(n, "arc-seal"));
         /* RFC 8617 5.2 steps 1-3: a chain that fails on its shape (too many
@@ -164,10 +163,9 @@ static eng_checks_status_t run_dmarc(const eng_ctx_t *ctx, const eng_msg_t *m,
     } while (0)
 
 static eng_checks_status_t run_dkim(const eng_ctx_t *ctx, const eng_msg_t *m, int64_t now,
-                                    eng_verdicts_t *v)
+                                    unsigned max_sigs, eng_verdicts_t *v)
 {
-    const eng_config_t *cfg = ctx->cfg;
-    eng_dkim_opts_t o = { now, cfg->legacy, cfg->max_sigs };
+    eng_dkim_opts_t o = { now, ctx->cfg->legacy, max_sigs };
     return eng_dkim_verify(m, ctx->dns, &o, &v->bodyhash, &v->dkim, &v->ndkim) < 0
                ? ENG_CHECKS_NOMEM
                : ENG_CHECKS_DONE;
@@ -186,20 +184,25 @@ eng_checks_status_t eng_checks_step(const eng_ctx_t *ctx, const eng_msg_t *m, in
                                     eng_verdicts_t *v, eng_lookup_fn lookup, void *arg)
 {
     unsigned c = ctx->cfg->checks;
+    unsigned max_sigs = ctx->cfg->max_sigs;
+    if (v->incomplete) {
+        c &= ~ENG_CHECK_ARC;
+        max_sigs = 0; /* every signature listed, none verified */
+    }
     if (!(v->done & ENG_STEP_PREFETCH)) {
         v->done |= ENG_STEP_PREFETCH;
         /* a zone file answers at once: a prefetch would only parse twice */
-        if (!dns_answers_at_once(ctx->dns) && prefetch_keys(ctx, m, lookup, arg)) {
+        if (!dns_answers_at_once(ctx->dns) && prefetch_keys(ctx, m, c, max_sigs, lookup, arg)) {
             /* the body hash needs no key: do it while the keys travel */
             if ((c & (ENG_CHECK_DKIM | ENG_CHECK_DMARC)) &&
-                eng_dkim_prehash(m, ctx->cfg->max_sigs, &v->bodyhash) < 0)
+                eng_dkim_prehash(m, max_sigs, &v->bodyhash) < 0)
                 return ENG_CHECKS_NOMEM;
             return ENG_CHECKS_PENDING;
         }
     }
     /* DMARC needs DKIM's passes and SPF's result even when they are not shown */
     if (c & (ENG_CHECK_DKIM | ENG_CHECK_DMARC))
-        STEP(ENG_STEP_DKIM, run_dkim(ctx, m, now, v));
+        STEP(ENG_STEP_DKIM, run_dkim(ctx, m, now, max_sigs, v));
     if (c & (ENG_CHECK_SPF | ENG_CHECK_DMARC))
         STEP(ENG_STEP_SPF, run_spf(ctx, m, now, v, lookup, arg));
     if (c & ENG_CHECK_DMARC)

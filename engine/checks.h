@@ -29,6 +29,12 @@ typedef struct eng_ctx {
 } eng_ctx_t;
 
 typedef struct eng_verdicts {
+    /*
+     * Set before the first step when a limit cut the message (its size, its
+     * header count): every DKIM signature is listed and none verified, ARC
+     * is not run (the report says why in their place).
+     */
+    int incomplete;
     unsigned done;         /* ENG_STEP_* finished (a check can yield and resume) */
     eng_bodyhashes_t bodyhash; /* hashed while the keys were in flight */
     eng_dkim_res_t *dkim;  /* malloc'd */

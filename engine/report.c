@@ -381,13 +381,7 @@ static int has_arc_field(const eng_msg_t *m)
  */
 static void limit_checks(eng_job_t *j, const char *why)
 {
-    const eng_config_t *cfg = j->ctx->cfg;
-    j->limited = 1;
-    j->lim_cfg = *cfg;
-    j->lim_cfg.max_sigs = 0;             /* every signature listed, none verified */
-    j->lim_cfg.checks &= ~ENG_CHECK_ARC; /* filled in by apply_limits() */
-    j->lim_ctx = *j->ctx;
-    j->lim_ctx.cfg = &j->lim_cfg;
+    j->v.incomplete = 1; /* DKIM and ARC are filled in by apply_limits() */
     j->error = why;
 }
 
@@ -586,7 +580,7 @@ static void limits_field_size(eng_job_t *j)
 
 static void apply_limits(eng_job_t *j)
 {
-    if (j->limited)
+    if (j->v.incomplete)
         limits_cut(j);
     else if (j->m.too_large)
         limits_field_size(j);
@@ -617,8 +611,8 @@ int eng_job_run(eng_job_t *j)
         return 0;
     for (;;) {
         atomic_store(&j->waits, 1); /* the step's own hold */
-        eng_checks_status_t st = eng_checks_step(j->limited ? &j->lim_ctx : j->ctx, &j->m,
-                                                 j->now, &j->v, job_lookup, j);
+        eng_checks_status_t st =
+            eng_checks_step(j->ctx, &j->m, j->now, &j->v, job_lookup, j);
         if (st != ENG_CHECKS_PENDING) {
             if (st == ENG_CHECKS_NOMEM) {
                 j->error = "out of memory";

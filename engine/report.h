@@ -34,13 +34,10 @@ typedef struct eng_job {
     const char *error;
     int64_t now;
     /*
-     * A limit that leaves the message incomplete (message size, header
-     * count): the checks run with lim_ctx, which verifies no DKIM signature
-     * and no ARC set, and report.c writes limit_reason in their place.
+     * Why a limit left the message incomplete (v.incomplete: message size,
+     * header count) or a field unread; written in place of the verdicts
+     * the checks could not give.
      */
-    int limited;
-    eng_ctx_t lim_ctx;
-    eng_config_t lim_cfg;
     char limit_reason[160];
     atomic_int waits;     /* DNS answers awaited, plus one while a step runs */
     void (*resume)(void *arg, struct eng_job *j);
