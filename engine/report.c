@@ -432,6 +432,11 @@ void eng_job_start(eng_job_t *j, eng_tally_t *tally)
                  "only its first bytes were read",
                  cfg->io.max_msg_size ? cfg->io.max_msg_size : IO_DEFAULT_MAX_MSG);
         limit_checks(j, why);
+    } else if (msg->flags & IO_MSG_SHRUNK) {
+        snprintf(why, sizeof j->limit_reason,
+                 "the input file got shorter while it was read: this message ends where "
+                 "the file now ends and may be incomplete");
+        limit_checks(j, why);
     } else if (truncated) {
         snprintf(why, sizeof j->limit_reason,
                  "too many header fields: over the %zu-field limit (--max-headers); "
@@ -501,8 +506,11 @@ static void archive_notes(eng_job_t *j)
  * Results a limit made meaningless become permerror with the limit as the
  * reason (RFC 8601 2.7.1: "could not be verified due to some error that is
  * unrecoverable"; a run with the same limits gives the same), never fail.
- * Here: a message cut at --max-message-size or --max-headers.
+ * Here: a message cut at --max-message-size or --max-headers, or by the
+ * end of a file that got shorter while it was read.
  */
+#define CUT_BODY (IO_MSG_TRUNCATED | IO_MSG_SHRUNK) /* the header may be whole */
+
 static void limits_cut(eng_job_t *j)
 {
     const eng_config_t *cfg = j->ctx->cfg;
@@ -517,13 +525,13 @@ static void limits_cut(eng_job_t *j)
         v->arc_run = 1;
         memset(&v->arc, 0, sizeof v->arc);
         /* the header may hold ARC sets below the cut: say why it is none */
-        int cut_header = !(j->msg->flags & IO_MSG_TRUNCATED) || !m->has_body;
+        int cut_header = !(j->msg->flags & CUT_BODY) || !m->has_body;
         v->arc.result = has_arc_field(m) ? ENG_PERMERROR : ENG_NONE;
         if (v->arc.result == ENG_PERMERROR || cut_header)
             snprintf(v->arc.reason, sizeof v->arc.reason, "%s", j->limit_reason);
     }
     /* a DMARC fail for want of a DKIM pass we did not look for is no verdict */
-    int unjudged = v->ndkim > 0 || !(j->msg->flags & IO_MSG_TRUNCATED);
+    int unjudged = v->ndkim > 0 || !(j->msg->flags & CUT_BODY);
     if (v->dmarc_run && unjudged) {
         if (v->dmarc9989.result == ENG_FAIL)
             dmarc_limited(&v->dmarc9989, j->limit_reason);

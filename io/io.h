@@ -54,7 +54,9 @@ typedef struct io_buf io_buf_t;
 
 enum {
     IO_MSG_TRUNCATED = 1u << 0, /* message exceeded max_msg_size; bytes are a prefix */
-    IO_MSG_UNQUOTED  = 1u << 1  /* mbox un-quoting changed bytes (private copy) */
+    IO_MSG_UNQUOTED  = 1u << 1, /* mbox un-quoting changed bytes (private copy) */
+    IO_MSG_SHRUNK    = 1u << 2  /* the last message of an mbox that got shorter while
+                                   it was read: it ends where the file now ends */
 };
 
 typedef struct io_msg {

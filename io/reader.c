@@ -82,6 +82,7 @@ typedef struct mbox_src {
     size_t pos;       /* window = buf->data[pos .. len) */
     uint64_t base;    /* file offset of buf->data[0] */
     uint64_t rd_off;  /* file offset of the next read */
+    uint64_t size_at_start; /* st_size when reading began; 0: not known (a pipe) */
     io_mbox_fmt_t fmt;
     io_cut_state_t st;
     uint64_t index;
@@ -591,6 +592,13 @@ static int mb_next(io_reader_t *r, io_msg_t *m)
             return 0;
         if (rc == IO_CUT_DONE) {
             mb_emit(r, s, c.start, c.end - c.start, m);
+            /*
+             * Catalogue A6: the file got shorter while it was read (rewritten
+             * or compacted by a mail client).  The message the new end cuts
+             * is flagged, not passed on as if it were whole.
+             */
+            if (s->eof && c.next == mb_window(s).n && s->rd_off < s->size_at_start)
+                m->flags |= IO_MSG_SHRUNK;
             s->pos += (size_t)c.next;
             memset(&s->st, 0, sizeof(s->st));
             return 1;
@@ -616,6 +624,9 @@ static void mb_start(io_reader_t *r, int fd, int own_fd, int seekable,
     s->rd_off = b->len;
     s->eof = eof;
     s->fmt = r->o.mbox;
+    struct stat st;
+    if (seekable && fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 0)
+        s->size_at_start = (uint64_t)st.st_size;
 }
 
 static void mb_close(io_reader_t *r)

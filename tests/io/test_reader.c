@@ -376,6 +376,69 @@ static void single_message_bigger_than_max_is_cut_short(void **state)
     free(b);
 }
 
+/*
+ * Catalogue A6: an mbox that gets shorter while it is read (a mail client
+ * compacting it).  The messages before the new end are whole; the one the
+ * new end cuts is flagged IO_MSG_SHRUNK; no other message is.  Also when
+ * the cut falls exactly between two messages: whether the last one is
+ * whole cannot be known.  A file that only grows is not flagged.
+ */
+static void mbox_that_shrinks_while_read_flags_its_last_message(void **state)
+{
+    (void)state;
+    enum { NMSG = 60, BODY = 2000 };
+    char *dir = t_mkdtemp();
+    char p[512];
+    size_t cap = NMSG * (BODY + 64), n = 0;
+    uint8_t *mb = malloc(cap);
+    size_t starts[NMSG];
+    assert_non_null(mb);
+    for (int i = 0; i < NMSG; i++) {
+        starts[i] = n;
+        n += (size_t)sprintf((char *)mb + n, "From x@y %d\nSubject: %d\n\n", i, i);
+        memset(mb + n, 'a' + i % 26, BODY);
+        n += BODY;
+        mb[n++] = '\n';
+    }
+    t_write_file(t_path(p, sizeof(p), "%s/mbox", dir), mb, n);
+    const char *paths[] = { p };
+    /* new end: inside message 40's body; at the start of message 40 (the
+     * From_ line of 40 is gone, so 39 is last); past the end (grown) */
+    const size_t ends[3] = { starts[40] + 100, starts[40], n + 5 };
+    const int last[3] = { 40, 39, NMSG };
+    for (int k = 0; k < 3; k++) {
+        t_write_file(p, mb, n);
+        io_opts_t o = { .chunk_size = 4096 };
+        io_reader_t *r = t_reader_new(paths, 1, &o);
+        io_msg_t m;
+        int i = 0;
+        for (; i < 5; i++) {
+            assert_true(io_reader_next(r, &m));
+            assert_int_equal(m.flags, 0);
+            io_msg_release(&m);
+        }
+        if (ends[k] <= n) {
+            assert_int_equal(truncate(p, (off_t)ends[k]), 0);
+        } else {
+            FILE *f = fopen(p, "ab");
+            assert_non_null(f);
+            assert_int_equal(fwrite("more\n", 1, 5, f), 5);
+            fclose(f);
+        }
+        while (io_reader_next(r, &m)) {
+            assert_int_equal(m.index, i);
+            int flagged = (m.flags & IO_MSG_SHRUNK) != 0;
+            assert_int_equal(flagged, k < 2 && i == last[k]);
+            io_msg_release(&m);
+            i++;
+        }
+        assert_int_equal(i, last[k] + (k == 2 ? 0 : 1));
+        io_reader_free(r);
+    }
+    t_rmtree(dir);
+    free(mb);
+}
+
 static void stdin_without_from_line_is_one_message(void **state)
 {
     (void)state;
@@ -416,6 +479,7 @@ int main(void)
         cmocka_unit_test(from_line_longer_than_max_is_skipped),
         cmocka_unit_test(single_message_bigger_than_max_is_cut_short),
         cmocka_unit_test(stdin_without_from_line_is_one_message),
+        cmocka_unit_test(mbox_that_shrinks_while_read_flags_its_last_message),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
