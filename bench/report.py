@@ -107,7 +107,8 @@ def table(results, corpus):
         print(line)
     print("(median s: wall clock; cpu s: mean user+system; floor: floor seconds / median"
           " seconds, the single-core floor for every row; x PEER: PEER's median / this median;"
-          " authsweep-j1-pin: -j1 under taskset -c 0, reader and worker on one core)")
+          " authsweep-j1-pin: -j1 under taskset -c 0, reader and worker on one core;"
+          " -mimalloc: the same binary with libmimalloc preloaded)")
     many = [n for n in rows if re.match(r"authsweep-j\d+$", n) and n != "authsweep-j1"]
     for n in many:
         line = "scaling: %s = %.2f x authsweep-j1" % (n[len("authsweep"):], rows["authsweep-j1"] / rows[n])
