@@ -517,6 +517,8 @@ static void limits_cut(eng_job_t *j)
     eng_verdicts_t *v = &j->v;
     const eng_msg_t *m = &j->m;
 
+    /* --max-headers, or a body cut that left no body: the header is not whole */
+    int cut_header = !(j->msg->flags & CUT_BODY) || !m->has_body;
     for (size_t i = 0; i < v->ndkim; i++) {
         v->dkim[i].result = ENG_PERMERROR;
         v->dkim[i].reason = j->limit_reason;
@@ -525,13 +527,13 @@ static void limits_cut(eng_job_t *j)
         v->arc_run = 1;
         memset(&v->arc, 0, sizeof v->arc);
         /* the header may hold ARC sets below the cut: say why it is none */
-        int cut_header = !(j->msg->flags & CUT_BODY) || !m->has_body;
         v->arc.result = has_arc_field(m) ? ENG_PERMERROR : ENG_NONE;
         if (v->arc.result == ENG_PERMERROR || cut_header)
             snprintf(v->arc.reason, sizeof v->arc.reason, "%s", j->limit_reason);
     }
-    /* a DMARC fail for want of a DKIM pass we did not look for is no verdict */
-    int unjudged = v->ndkim > 0 || !(j->msg->flags & CUT_BODY);
+    /* a DMARC fail for want of a DKIM pass we did not look for, or that a
+     * lost part of the header may hold, is no verdict */
+    int unjudged = v->ndkim > 0 || cut_header;
     if (v->dmarc_run && unjudged) {
         if (v->dmarc9989.result == ENG_FAIL)
             dmarc_limited(&v->dmarc9989, j->limit_reason);

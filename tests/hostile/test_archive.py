@@ -241,6 +241,19 @@ s.has("limit-size", "error says so", out[0], "error", "message too large")
 s.eq("limit-size", "size is the stored size, not the prefix", out[0], "size", len(plain))
 s.eq("limit-size", "next message passes", out[1], "dkim.0.result", "pass")
 s.eq("limit-size", "next message has no error", out[1], "error", None)
+# the cut falls inside the header, above the DKIM-Signature: no signature was
+# seen, but one may be in what was not read, so no DMARC fail either
+head, body = lf(plain).split(b"\n\n", 1)
+lines = head.split(b"\n")
+from_line = [l for l in lines if l.startswith(b"From:")]
+rest = [l for l in lines if not l.startswith(b"From:")]
+cut_head = b"\n".join(from_line + [b"X-Pad: " + b"p" * 2000] + rest) + b"\n\n" + body
+out = run([cut_head], args=["--checks=dkim,dmarc", "--max-message-size=1000"], fmt="eml")
+s.eq("limit-size", "cut above the signature: no DKIM result", out[0], "dkim", [])
+s.eq("limit-size", "cut above the signature: DMARC permerror, not fail", out[0],
+     "dmarc.result", "permerror")
+s.has("limit-size", "cut above the signature: DMARC reason", out[0], "dmarc.reason",
+      "message too large")
 arcm = lf(plain).replace(b"From: Alice", b"ARC-Seal: i=1; a=rsa-sha256; cv=none; d=x; s=y; "
                          b"b=AAAA\nFrom: Alice")
 out = run([arcm], args=["--max-message-size=1000"], fmt="eml")
