@@ -43,6 +43,8 @@ static const char usage[] =
     "      --max-depth=N          SPF include/redirect nesting (default 10)\n"
     "      --dns-max-answer=BYTES one DNS answer (default 64K)\n"
     "      --dns-max-cnames=N     CNAME chain followed (default 8)\n"
+    "      --max-gzip-ratio=N     gzip input: past --max-message-size of output, stop\n"
+    "                             once it is N times the input (default 100; 0: no cap)\n"
     "      --mbox=o|rd|cl2        mbox variant (default: detected per file)\n"
     "      --io=uring|sync        read with io_uring (default; pread where the\n"
     "                             kernel refuses it) or with pread\n"
@@ -68,7 +70,7 @@ enum {
     OPT_AUTHSERV, OPT_DNS_RECORD, OPT_DNS_TIMEOUT, OPT_DNS_TRIES, OPT_DNS_INFLIGHT,
     OPT_DNS_MIN_TTL, OPT_DNS_MAX_TTL, OPT_IO, OPT_PROGRESS, OPT_NOPROGRESS,
     OPT_MAX_MSG, OPT_MAX_HDRS, OPT_MAX_HDR_SIZE, OPT_MAX_ARC, OPT_SPF_LOOKUPS, OPT_SPF_VOID,
-    OPT_MAX_DEPTH, OPT_DNS_MAX_ANSWER, OPT_DNS_MAX_CNAMES
+    OPT_MAX_DEPTH, OPT_DNS_MAX_ANSWER, OPT_DNS_MAX_CNAMES, OPT_MAX_GZ_RATIO
 };
 
 static int bad(const char *what, const char *arg)
@@ -354,6 +356,12 @@ static int parse_limit(int c, const char *arg, eng_config_t *cfg)
             return bad("--dns-max-cnames must be a number up to 100", arg);
         cfg->dns.max_cnames = (unsigned)v;
         return 0;
+    case OPT_MAX_GZ_RATIO:
+        /* deflate's own ceiling is 1032:1: a larger cap is no cap */
+        if (parse_uint(arg, 1032, &v) < 0)
+            return bad("--max-gzip-ratio must be a number up to 1032 (0: no cap)", arg);
+        cfg->io.max_gz_ratio = v ? v : UINT64_MAX;
+        return 0;
     default:
         return parse_dns_option(c, arg, cfg);
     }
@@ -383,6 +391,7 @@ int main(int argc, char **argv)
         { "max-depth", required_argument, NULL, OPT_MAX_DEPTH },
         { "dns-max-answer", required_argument, NULL, OPT_DNS_MAX_ANSWER },
         { "dns-max-cnames", required_argument, NULL, OPT_DNS_MAX_CNAMES },
+        { "max-gzip-ratio", required_argument, NULL, OPT_MAX_GZ_RATIO },
         { "border-hop", required_argument, NULL, OPT_HOP },
         { "border-by", required_argument, NULL, OPT_BY },
         { "ip", required_argument, NULL, OPT_IP },

@@ -437,6 +437,11 @@ void eng_job_start(eng_job_t *j, eng_tally_t *tally)
                  "the input file got shorter while it was read: this message ends where "
                  "the file now ends and may be incomplete");
         limit_checks(j, why);
+    } else if (msg->flags & IO_MSG_DAMAGED) {
+        snprintf(why, sizeof j->limit_reason,
+                 "%s; this message ends where the readable data end and may be incomplete",
+                 msg->errstr ? msg->errstr : "the compressed input is damaged");
+        limit_checks(j, why);
     } else if (truncated) {
         snprintf(why, sizeof j->limit_reason,
                  "too many header fields: over the %zu-field limit (--max-headers); "
@@ -506,10 +511,11 @@ static void archive_notes(eng_job_t *j)
  * Results a limit made meaningless become permerror with the limit as the
  * reason (RFC 8601 2.7.1: "could not be verified due to some error that is
  * unrecoverable"; a run with the same limits gives the same), never fail.
- * Here: a message cut at --max-message-size or --max-headers, or by the
- * end of a file that got shorter while it was read.
+ * Here: a message cut at --max-message-size or --max-headers, by the end
+ * of a file that got shorter while it was read, or where a gzip file's
+ * data end early.
  */
-#define CUT_BODY (IO_MSG_TRUNCATED | IO_MSG_SHRUNK) /* the header may be whole */
+#define CUT_BODY (IO_MSG_TRUNCATED | IO_MSG_SHRUNK | IO_MSG_DAMAGED) /* header may be whole */
 
 static void limits_cut(eng_job_t *j)
 {

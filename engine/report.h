@@ -38,7 +38,7 @@ typedef struct eng_job {
      * header count) or a field unread; written in place of the verdicts
      * the checks could not give.
      */
-    char limit_reason[160];
+    char limit_reason[224];
     atomic_int waits;     /* DNS answers awaited, plus one while a step runs */
     void (*resume)(void *arg, struct eng_job *j);
     void *resume_arg;

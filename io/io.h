@@ -15,6 +15,8 @@
  *   - a directory that is not a maildir: walked recursively, each file
  *     classified as above.
  *   - "-": standard input, as an mbox if it starts "From ", else one message.
+ *   - any of these files gzip-compressed (told by its first bytes, not its
+ *     name): decoded as it is read, then classified by the decoded bytes.
  *
  * Line endings are left as stored (LF or CRLF); canonicalization treats a
  * bare LF as CRLF.  The one byte change io/ makes is mbox un-quoting
@@ -45,9 +47,14 @@ typedef struct io_opts {
                               IO_URING keeps 4 reads of at most 1 MiB in flight */
     size_t max_msg_size;   /* larger messages are cut short and flagged
                               (IO_MSG_TRUNCATED); 0 = IO_DEFAULT_MAX_MSG */
+    uint64_t max_gz_ratio; /* gzip: past max_msg_size bytes of output, decoding
+                              stops when the output exceeds this many times the
+                              compressed bytes; 0 = IO_DEFAULT_GZ_RATIO,
+                              UINT64_MAX = no cap */
 } io_opts_t;
 
 #define IO_DEFAULT_MAX_MSG ((size_t)64 << 20)
+#define IO_DEFAULT_GZ_RATIO 100
 
 /* Reference-counted read buffer (opaque). */
 typedef struct io_buf io_buf_t;
@@ -55,8 +62,11 @@ typedef struct io_buf io_buf_t;
 enum {
     IO_MSG_TRUNCATED = 1u << 0, /* message exceeded max_msg_size; bytes are a prefix */
     IO_MSG_UNQUOTED  = 1u << 1, /* mbox un-quoting changed bytes (private copy) */
-    IO_MSG_SHRUNK    = 1u << 2  /* the last message of an mbox that got shorter while
+    IO_MSG_SHRUNK    = 1u << 2, /* the last message of an mbox that got shorter while
                                    it was read: it ends where the file now ends */
+    IO_MSG_DAMAGED   = 1u << 3  /* the message ends where a gzip file's data end
+                                   early (cut, damaged, or stopped by the ratio cap);
+                                   errstr says which */
 };
 
 typedef struct io_msg {
@@ -68,7 +78,7 @@ typedef struct io_msg {
     slice_t data;        /* the message bytes (after un-quoting); empty when err != 0 */
     unsigned flags;      /* IO_MSG_* */
     int err;             /* 0, or errno: the source could not be read */
-    const char *errstr;  /* static text for err, or NULL */
+    const char *errstr;  /* static text for err, or for IO_MSG_DAMAGED; else NULL */
     io_buf_t *buf;       /* owner of data; NULL when err != 0 */
 } io_msg_t;
 

@@ -7,6 +7,7 @@
  *   read_sync.c  the reading loop (read/pread), the path of --io=sync
  *   read_uring.c io_uring: mbox readahead and batched small-file reads
  *   walk.c       sorted directory listings, maildir detection
+ *   gz.c         gzip archives decoded while they are read (zlib)
  *   reader.c     io_reader_t: paths -> sources -> messages
  */
 #ifndef AS_IO_INTERNAL_H
@@ -105,6 +106,43 @@ int io_read_at(int fd, int seekable, uint64_t off, uint8_t *dst, size_t want,
 
 /* Static text for an errno value (strerror is not required to be). */
 const char *io_errstr(int err);
+
+/* ---- gzip (gz.c) ------------------------------------------------------ */
+
+typedef struct io_gz io_gz_t;
+typedef enum {
+    IO_GZ_RUNNING = 0,
+    IO_GZ_END,      /* every member decoded and checked */
+    IO_GZ_CUT,      /* the file ends inside a member */
+    IO_GZ_CORRUPT,  /* invalid data, or a member's CRC/length check failed */
+    IO_GZ_BOMB,     /* stopped by the ratio cap */
+    IO_GZ_TRAILING, /* non-gzip bytes after a complete member: ignored */
+    IO_GZ_NOMEM
+} io_gz_state_t;
+
+/* 1 if p starts like a gzip member (ID1 ID2, CM = deflate). */
+int io_gz_magic(const uint8_t *p, size_t n);
+typedef struct io_gz_opts {
+    uint64_t ratio;    /* cap on output per compressed byte, 0: none ... */
+    uint64_t free_out; /* ... once this many bytes are out */
+    size_t read_size;  /* compressed bytes per read (at most 256 KiB) */
+    uint64_t *counter; /* bytes read from the file are added here (or NULL) */
+} io_gz_opts_t;
+
+/*
+ * A decoder over fd whose first n bytes are first (copied) and whose next
+ * read is at file offset n (pread when seekable, else read).  Returns 0 or
+ * ENOMEM.
+ */
+int io_gz_new(io_gz_t **g, int fd, int seekable, const uint8_t *first, size_t n,
+              int first_eof, const io_gz_opts_t *o);
+/* Up to want decoded bytes; short *got: the end (io_gz_state() says which
+ * kind).  Returns 0, or the errno of a failed read of the file (or ENOMEM). */
+int io_gz_read(io_gz_t *g, uint8_t *dst, size_t want, size_t *got);
+io_gz_state_t io_gz_state(const io_gz_t *g);
+/* What went wrong, for a message line; NULL for RUNNING and END. */
+const char *io_gz_why(io_gz_state_t st);
+void io_gz_free(io_gz_t *g);
 
 /* ---- io_uring (read_uring.c) ------------------------------------------ */
 

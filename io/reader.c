@@ -87,6 +87,7 @@ typedef struct mbox_src {
     io_cut_state_t st;
     uint64_t index;
     io_ra_t *ra;      /* io_uring readahead from rd_off, or NULL */
+    io_gz_t *gz;      /* a gzip file: offsets are of the decoded bytes */
 } mbox_src_t;
 
 struct io_reader {
@@ -165,9 +166,28 @@ static int read_first(io_reader_t *r, int fd, int allow_seek, io_buf_t **bp,
     return 0;
 }
 
-/* Bytes left in fd after off, read and thrown away (an oversized message). */
-static int count_rest(io_reader_t *r, int fd, int seekable, uint64_t off,
-                      uint64_t *size)
+/*
+ * A file being read: plain, or decoded from gzip.  Reads count what they
+ * took from the file in r->bytes (for a gzip file, compressed bytes: the
+ * progress line compares them with the files' sizes).
+ */
+typedef struct src {
+    int fd, seekable;
+    io_gz_t *gz;
+} src_t;
+
+static int src_read(io_reader_t *r, const src_t *src, uint64_t off, uint8_t *dst,
+                    size_t want, size_t *got)
+{
+    if (src->gz)
+        return io_gz_read(src->gz, dst, want, got); /* counts for itself */
+    int err = io_read_at(src->fd, src->seekable, off, dst, want, got);
+    r->bytes += *got;
+    return err;
+}
+
+/* Bytes left in src after off, read and thrown away (an oversized message). */
+static int count_rest(io_reader_t *r, const src_t *src, uint64_t off, uint64_t *size)
 {
     uint8_t *tmp = malloc(IO_SKIP_BUF);
     size_t got;
@@ -176,9 +196,8 @@ static int count_rest(io_reader_t *r, int fd, int seekable, uint64_t off,
     if (!tmp)
         return ENOMEM;
     do {
-        err = io_read_at(fd, seekable, off, tmp, IO_SKIP_BUF, &got);
+        err = src_read(r, src, off, tmp, IO_SKIP_BUF, &got);
         off += got;
-        r->bytes += got;
     } while (!err && got == IO_SKIP_BUF);
     free(tmp);
     *size = off;
@@ -186,8 +205,8 @@ static int count_rest(io_reader_t *r, int fd, int seekable, uint64_t off,
 }
 
 /* The rest of a one-message file after its first bytes (b, owned) into m. */
-static int finish_single(io_reader_t *r, int fd, int seekable, io_buf_t *b,
-                         int eof, io_msg_t *m)
+static int finish_single(io_reader_t *r, const src_t *src, io_buf_t *b, int eof,
+                         io_msg_t *m)
 {
     const size_t max = r->o.max_msg_size;
     uint64_t size;
@@ -199,7 +218,7 @@ static int finish_single(io_reader_t *r, int fd, int seekable, io_buf_t *b,
      * realloc: growing a heap block in place made glibc trim and re-fault
      * the heap top for every large file.
      */
-    if (!eof && seekable && fstat(fd, &st) == 0 && st.st_size >= 0 &&
+    if (!eof && src->seekable && !src->gz && fstat(src->fd, &st) == 0 && st.st_size >= 0 &&
         (uint64_t)st.st_size < max && (size_t)st.st_size + 1 > b->cap) {
         io_buf_t *nb = io_buf_new((size_t)st.st_size + 1);
         if (nb) {
@@ -221,8 +240,7 @@ static int finish_single(io_reader_t *r, int fd, int seekable, io_buf_t *b,
             b = nb;
         }
         size_t want = b->cap - b->len, got;
-        int err = io_read_at(fd, seekable, b->len, b->data + b->len, want, &got);
-        r->bytes += got;
+        int err = src_read(r, src, b->len, b->data + b->len, want, &got);
         b->len += got;
         if (err) {
             io_buf_unref(b);
@@ -232,7 +250,7 @@ static int finish_single(io_reader_t *r, int fd, int seekable, io_buf_t *b,
     }
     size = b->len;
     if (!eof) {
-        int err = count_rest(r, fd, seekable, b->len, &size);
+        int err = count_rest(r, src, b->len, &size);
         if (err) {
             io_buf_unref(b);
             return err;
@@ -245,6 +263,95 @@ static int finish_single(io_reader_t *r, int fd, int seekable, io_buf_t *b,
     if (size > max)
         m->flags |= IO_MSG_TRUNCATED;
     return 0;
+}
+
+/* ---- gzip files ------------------------------------------------------- */
+
+/*
+ * *bp (owned) holds the first bytes of a gzip file: start its decoder and
+ * replace *bp with the first decoded chunk (*eof: all of the decoded data).
+ * Compressed files are read the pread (or read) way on both paths: inflate,
+ * not the reading, is what they cost.  Returns 0 or an errno value.
+ */
+static int gz_open(io_reader_t *r, int fd, int seekable, io_buf_t **bp, int *eof,
+                   io_gz_t **gz)
+{
+    size_t cap = r->o.chunk_size > IO_CLASSIFY_MIN ? r->o.chunk_size : IO_CLASSIFY_MIN;
+    io_gz_opts_t go = {
+        .ratio = r->o.max_gz_ratio ? r->o.max_gz_ratio : IO_DEFAULT_GZ_RATIO,
+        .free_out = r->o.max_msg_size,
+        .read_size = r->o.chunk_size, /* small chunks in tests: small reads */
+        .counter = &r->bytes,
+    };
+    io_buf_t *b = *bp;
+    size_t got;
+
+    int err = io_gz_new(gz, fd, seekable, b->data, b->len, *eof, &go);
+    io_buf_unref(b);
+    *bp = NULL;
+    if (err)
+        return err;
+    b = io_buf_new(cap);
+    err = b ? io_gz_read(*gz, b->data, cap, &got) : ENOMEM;
+    if (err) {
+        if (b)
+            io_buf_unref(b);
+        io_gz_free(*gz);
+        *gz = NULL;
+        return err;
+    }
+    b->len = got;
+    *eof = got < cap;
+    *bp = b;
+    return 0;
+}
+
+/*
+ * After a one-message file was read from a gzip decoder: a cut or damaged
+ * file flags its message (it may be incomplete) and counts as an input not
+ * read whole (exit code 2).  Trailing garbage leaves the message whole.
+ */
+static void gz_single_end(io_reader_t *r, const io_gz_t *gz, const char *path,
+                          io_msg_t *m)
+{
+    io_gz_state_t st = io_gz_state(gz);
+
+    if (st == IO_GZ_END || st == IO_GZ_RUNNING)
+        return;
+    r->failures++;
+    if (st == IO_GZ_TRAILING) {
+        fprintf(stderr, "authsweep: %s: %s\n", path, io_gz_why(st));
+        return;
+    }
+    m->flags |= IO_MSG_DAMAGED;
+    m->errstr = io_gz_why(st);
+}
+
+/* finish_single(), then the end of src's decoder (freed) if it has one. */
+static int finish_src(io_reader_t *r, src_t *src, io_buf_t *b, int eof,
+                      const char *path, io_msg_t *m)
+{
+    int err = finish_single(r, src, b, eof, m);
+    if (!err && src->gz)
+        gz_single_end(r, src->gz, path, m);
+    io_gz_free(src->gz);
+    return err;
+}
+
+/* A one-message file after its first bytes b (owned): into m, decoded
+ * first when it is gzip.  Returns 0 or an errno value; closes nothing. */
+static int read_single(io_reader_t *r, int fd, int seekable, io_buf_t *b, int eof,
+                       const char *path, io_msg_t *m)
+{
+    src_t src = { fd, seekable, NULL };
+
+    if (io_gz_magic(b->data, b->len)) {
+        int err = gz_open(r, fd, seekable, &b, &eof, &src.gz);
+        if (err)
+            return err;
+        src.seekable = 0;
+    }
+    return finish_src(r, &src, b, eof, path, m);
 }
 
 /* ---- mbox sources ----------------------------------------------------- */
@@ -302,12 +409,18 @@ static int mb_refill_ra(io_reader_t *r, mbox_src_t *s, uint64_t target, int *err
     return 0;
 }
 
-/* Fill dst from the file: the readahead when there is one, else pread. */
-static int mb_read(mbox_src_t *s, uint8_t *dst, size_t want, size_t *got)
+/* Fill dst from the file: the readahead when there is one, else pread
+ * (or read); a gzip file through its decoder. */
+static int mb_read(io_reader_t *r, mbox_src_t *s, uint8_t *dst, size_t want,
+                   size_t *got)
 {
-    if (s->ra)
-        return io_ra_read(s->ra, dst, want, got);
-    return io_read_at(s->fd, s->seekable, s->rd_off, dst, want, got);
+    if (s->ra) {
+        int err = io_ra_read(s->ra, dst, want, got);
+        r->bytes += *got;
+        return err;
+    }
+    src_t src = { s->fd, s->seekable, s->gz };
+    return src_read(r, &src, s->rd_off, dst, want, got);
 }
 
 static int mb_refill(io_reader_t *r, mbox_src_t *s, uint64_t target)
@@ -346,9 +459,8 @@ static int mb_refill(io_reader_t *r, mbox_src_t *s, uint64_t target)
     s->base += s->pos;
     s->pos = 0;
     size_t want = s->buf->cap - tail;
-    int err = mb_read(s, s->buf->data + tail, want, &got);
+    int err = mb_read(r, s, s->buf->data + tail, want, &got);
     s->rd_off += got;
-    r->bytes += got;
     s->buf->len += got;
     if (err)
         return err;
@@ -382,9 +494,8 @@ static int mb_skip_to(io_reader_t *r, mbox_src_t *s, uint64_t abs)
     while (s->rd_off < abs && !s->eof) {
         uint64_t left = abs - s->rd_off;
         size_t want = left < s->buf->cap ? (size_t)left : s->buf->cap, got;
-        int err = io_read_at(s->fd, 0, 0, s->buf->data, want, &got);
+        int err = mb_read(r, s, s->buf->data, want, &got);
         s->rd_off += got;
-        r->bytes += got;
         if (err)
             return err;
         s->eof = got < want;
@@ -568,6 +679,39 @@ static int mb_more(io_reader_t *r, mbox_src_t *s, io_cut_t *c, io_msg_t *m)
     return mb_emit_scan(r, s, c, m);
 }
 
+/*
+ * A message m that reaches the end of the data read: say so when that end
+ * is not the archive's own (catalogue A6).  The file got shorter while it
+ * was read (rewritten or compacted by a mail client), or its gzip data are
+ * cut or damaged: the message is flagged, not passed on as if it were whole.
+ */
+static void mb_mark_end(const mbox_src_t *s, io_msg_t *m)
+{
+    if (!s->eof || s->pos != s->buf->len)
+        return;
+    if (s->rd_off < s->size_at_start)
+        m->flags |= IO_MSG_SHRUNK;
+    io_gz_state_t st = s->gz ? io_gz_state(s->gz) : IO_GZ_END;
+    if (st == IO_GZ_CUT || st == IO_GZ_CORRUPT || st == IO_GZ_BOMB) {
+        m->flags |= IO_MSG_DAMAGED;
+        m->errstr = io_gz_why(st);
+    }
+}
+
+/* The end of a source: a gzip file that did not end cleanly gets one line
+ * (an input that could not be read whole: exit code 2). */
+static int mb_end(io_reader_t *r, mbox_src_t *s, io_msg_t *m)
+{
+    io_gz_state_t st = s->gz ? io_gz_state(s->gz) : IO_GZ_END;
+
+    if (st == IO_GZ_END || st == IO_GZ_RUNNING)
+        return 0;
+    s->dead = 1;
+    fail(r, m, s->source, s->index, EBADMSG);
+    m->errstr = io_gz_why(st);
+    return 1;
+}
+
 static int mb_next(io_reader_t *r, io_msg_t *m)
 {
     mbox_src_t *s = &r->mb;
@@ -589,29 +733,25 @@ static int mb_next(io_reader_t *r, io_msg_t *m)
         io_cut_t c;
         int rc = io_mbox_cut(mb_window(s), s->eof, s->fmt, &pk, &s->st, &c);
         if (rc == IO_CUT_END)
-            return 0;
+            return mb_end(r, s, m);
         if (rc == IO_CUT_DONE) {
             mb_emit(r, s, c.start, c.end - c.start, m);
-            /*
-             * Catalogue A6: the file got shorter while it was read (rewritten
-             * or compacted by a mail client).  The message the new end cuts
-             * is flagged, not passed on as if it were whole.
-             */
-            if (s->eof && c.next == mb_window(s).n && s->rd_off < s->size_at_start)
-                m->flags |= IO_MSG_SHRUNK;
             s->pos += (size_t)c.next;
             memset(&s->st, 0, sizeof(s->st));
+            mb_mark_end(s, m);
             return 1;
         }
         if (s->eof)
-            return 0; /* the cutter settles everything at the end; never spin */
-        if (mb_more(r, s, &c, m))
+            return mb_end(r, s, m); /* the cutter settles everything at the end */
+        if (mb_more(r, s, &c, m)) {
+            mb_mark_end(s, m);
             return 1;
+        }
     }
 }
 
 static void mb_start(io_reader_t *r, int fd, int own_fd, int seekable,
-                     const char *source, io_buf_t *b, int eof)
+                     const char *source, io_buf_t *b, int eof, io_gz_t *gz)
 {
     mbox_src_t *s = &r->mb;
     memset(s, 0, sizeof(*s));
@@ -624,6 +764,7 @@ static void mb_start(io_reader_t *r, int fd, int own_fd, int seekable,
     s->rd_off = b->len;
     s->eof = eof;
     s->fmt = r->o.mbox;
+    s->gz = gz;
     struct stat st;
     if (seekable && fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 0)
         s->size_at_start = (uint64_t)st.st_size;
@@ -635,6 +776,7 @@ static void mb_close(io_reader_t *r)
     if (!s->active)
         return;
     io_ra_free(s->ra);
+    io_gz_free(s->gz);
     io_buf_unref(s->buf);
     if (s->own_fd)
         close(s->fd);
@@ -644,10 +786,39 @@ static void mb_close(io_reader_t *r)
 /* ---- files and directories -------------------------------------------- */
 
 /*
- * An open file (or stdin, !allow_seek): an mbox source when it starts
- * "From " (returns 0), else one message in m (returns 1).  Takes fd, except
- * stdin, which is never closed.
+ * The first bytes b (owned) of a file (source is kept), eof when b holds
+ * all of it: an mbox source when they start "From " (returns 0; the source
+ * takes fd when own_fd), else one message in m (returns 1; fd is closed
+ * when own_fd).  A gzip file is told by its decoded bytes.
  */
+static int classify(io_reader_t *r, int fd, int own_fd, int seekable,
+                    const char *source, io_buf_t *b, int eof, io_msg_t *m)
+{
+    io_gz_t *gz = NULL;
+    int err = 0;
+
+    if (io_gz_magic(b->data, b->len)) {
+        err = gz_open(r, fd, seekable, &b, &eof, &gz);
+        seekable = 0; /* decoded bytes: no peeking ahead, no readahead */
+    }
+    if (!err && b->len >= 5 && memcmp(b->data, "From ", 5) == 0) {
+        mb_start(r, fd, own_fd, seekable, source, b, eof, gz);
+        return 0;
+    }
+    if (!err) {
+        src_t src = { fd, seekable, gz };
+        err = finish_src(r, &src, b, eof, source, m);
+    }
+    if (own_fd && fd >= 0)
+        close(fd);
+    if (err)
+        return fail(r, m, source, 0, err);
+    m->source = source;
+    return 1;
+}
+
+/* An open file (or stdin, !allow_seek): see classify().  Takes fd, except
+ * stdin, which is never closed. */
 static int open_stream(io_reader_t *r, int fd, int allow_seek,
                        const char *source, io_msg_t *m)
 {
@@ -655,18 +826,12 @@ static int open_stream(io_reader_t *r, int fd, int allow_seek,
     int seekable, eof;
     int err = read_first(r, fd, allow_seek, &b, &seekable, &eof);
 
-    if (!err && b->len >= 5 && memcmp(b->data, "From ", 5) == 0) {
-        mb_start(r, fd, allow_seek, seekable, source, b, eof);
-        return 0;
-    }
-    if (!err)
-        err = finish_single(r, fd, seekable, b, eof, m);
-    if (allow_seek)
-        close(fd);
-    if (err)
+    if (err) {
+        if (allow_seek)
+            close(fd);
         return fail(r, m, source, 0, err);
-    m->source = source;
-    return 1;
+    }
+    return classify(r, fd, allow_seek, seekable, source, b, eof, m);
 }
 
 static int open_file(io_reader_t *r, const char *kept, io_msg_t *m)
@@ -766,7 +931,7 @@ static int maildir_file(io_reader_t *r, walk_frame_t *f, const char *path,
         return fail_path(r, m, path, errno);
     int err = read_first(r, fd, 1, &b, &seekable, &eof);
     if (!err)
-        err = finish_single(r, fd, seekable, b, eof, m);
+        err = read_single(r, fd, seekable, b, eof, path, m);
     close(fd);
     if (err)
         return fail_path(r, m, path, err);
@@ -827,18 +992,8 @@ static int walk_file_read(io_reader_t *r, const char *path, io_buf_t *b, int fd,
         return fail(r, m, NULL, 0, ENOMEM);
     }
     r->bytes += b->len;
-    if (b->len >= 5 && memcmp(b->data, "From ", 5) == 0) {
-        /* With the whole file in b the source never reads: fd -1 unused. */
-        mb_start(r, fd, fd >= 0, 1, kept, b, fd < 0);
-        return 0;
-    }
-    int err = finish_single(r, fd, 1, b, fd < 0, m);
-    if (fd >= 0)
-        close(fd);
-    if (err)
-        return fail(r, m, kept, 0, err);
-    m->source = kept;
-    return 1;
+    /* With the whole file in b the source never reads: fd -1 unused. */
+    return classify(r, fd, fd >= 0, 1, kept, b, fd < 0, m);
 }
 
 /* The next entry of a frame whose batch holds it. */
@@ -859,7 +1014,7 @@ static int walk_prefetched(io_reader_t *r, walk_frame_t *f, io_msg_t *m)
     } else if (maildir) {
         uint64_t index = f->ordinal++;
         r->bytes += res.b->len;
-        int err = finish_single(r, res.fd, 1, res.b, res.fd < 0, m);
+        int err = read_single(r, res.fd, 1, res.b, res.fd < 0, path, m);
         if (res.fd >= 0)
             close(res.fd);
         rc = err ? fail_path(r, m, path, err) : maildir_name(r, f, path, index, m);

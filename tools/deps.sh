@@ -11,6 +11,7 @@ pkgs=(
   nsd                                         # authoritative DNS for the live-DNS tests
   hyperfine                                   # bench/
   libsodium-dev                               # Ed25519 verify (faster than OpenSSL 3.0)
+  zlib1g-dev                                  # gzip-compressed archives
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -8,6 +8,7 @@ the reason on the message's JSON line.  The signed messages in data/archive/
 were signed by dkimpy with CRLF line breaks (data/archive/gen.py); the cases
 store them as archives do, so no signer is needed at run time.
 """
+import gzip
 import json
 import os
 import resource
@@ -15,6 +16,7 @@ import signal
 import subprocess
 import sys
 import time
+import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from hostile import NOW, SEPARATOR, Suite  # noqa: E402
@@ -367,6 +369,56 @@ if len(out) == 301:
     s.ok("A6", "file cut while read: no other line has an error",
          all(l["error"] is None for l in out[:300]))
 os.unlink(shrink)
+
+# Compressed archives (RFC 1952), told by their first bytes: a .gz mbox
+# gives the plain mbox's lines; so does a multi-member file (cat a.gz b.gz,
+# split inside a message); a .gz cut inside its data flags the message the
+# cut reaches (permerror, never a fail on lost bytes) and adds one line
+# saying why (exit 2); a maildir file stored compressed decodes.
+gz_msgs = [plain, fixture("from_lines"), fixture("bare_cr")] * 10
+gz_plain = open(s.mbox(gz_msgs), "rb").read()
+want = run([0] * 30, args=DKIM, fmt="raw", inputs=[s.write("a6gz.mbox", gz_plain)])
+
+
+def no_source(lines):
+    return [dict(l, source=None) for l in lines]
+
+
+packed = gzip.compress(gz_plain)
+out = run([0] * 30, args=DKIM, fmt="raw", inputs=[s.write("a6.mbox.gz", packed)])
+s.ok("A6", "gzip mbox: the same lines as the plain mbox", no_source(out) == no_source(want))
+half = gz_plain.index(b"\n\n", len(gz_plain) // 2)  # inside message 15's body
+two = gzip.compress(gz_plain[:half]) + gzip.compress(gz_plain[half:], 1) + b"\0" * 512
+out = run([0] * 30, args=DKIM, fmt="raw", inputs=[s.write("a6multi.gz", two)])
+s.ok("A6", "two gzip members split in a message, zero padding: the same lines",
+     no_source(out) == no_source(want))
+# a cut whose decodable bytes end inside a body, not inside a From_ line
+for cut_at in range(len(packed) * 2 // 3, len(packed)):
+    got = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(packed[:cut_at])
+    tail = got[got.rfind(SEPARATOR):]
+    if got.rfind(SEPARATOR) > 0 and len(tail) > len(SEPARATOR) + 600:
+        break
+nmsg = got.count(SEPARATOR)
+out = run([0] * (nmsg + 1), args=DKIM, fmt="raw", rc=2,
+          inputs=[s.write("a6cut.gz", packed[:cut_at])])
+if len(out) == nmsg + 1:
+    s.ok("A6", "gzip cut short: the messages before the cut as in the plain mbox",
+         no_source(out[:nmsg - 1]) == no_source(want[:nmsg - 1]))
+    s.eq("A6", "gzip cut short: the cut message is no DKIM fail", out[nmsg - 1],
+         "dkim.0.result", "permerror")
+    s.has("A6", "gzip cut short: its line says why", out[nmsg - 1], "error",
+          "the gzip file is cut short")
+    s.has("A6", "gzip cut short: one more line for the file", out[nmsg], "error",
+          "the gzip file is cut short")
+    s.eq("A6", "gzip cut short: that line has no verdicts", out[nmsg], "dkim", [])
+md = s.path("a6md")
+for sub in ("cur", "new"):
+    os.makedirs(os.path.join(md, sub), exist_ok=True)
+with open(os.path.join(md, "cur", "1700000000.M1P1.host:2,S"), "wb") as f:
+    f.write(gzip.compress(plain))
+out = run([0], args=DKIM, fmt="raw", inputs=[md])
+s.eq("A6", "maildir file stored gzip-compressed: decoded, passes", out[0], "dkim.0.result",
+     "pass")
 
 # ---------------------------------------------------------------- H4 -----
 # RFC 8259 7, 8.1: every control character escaped, invalid UTF-8 escaped,

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "io.h"
+#include "io_internal.h" /* io_buf_t's capacity, to check the memory bound */
 
 /* ---- the reader under test ---- */
 
@@ -101,6 +102,60 @@ static inline tsplit_t tsplit(const void *p, size_t n, io_mbox_fmt_t fmt)
         assert_memory_equal((t).m[i].p, (s), sizeof(s) - 1);                 \
         assert_int_equal((t).m[i].offset, (off));                            \
     } while (0)
+
+/*
+ * The reader over path ("-": stdin) with o must give exactly the messages
+ * io_mbox_split() finds in data (the file's bytes, or what they decode to),
+ * and count `bytes` read from the file (UINT64_MAX: not checked).
+ */
+static inline void t_check_reader(const char *path, const uint8_t *data, size_t n,
+                                  const io_opts_t *o, uint64_t bytes)
+{
+    io_mbox_fmt_t fmt = o->mbox ? o->mbox : io_mbox_detect(slice_make(data, n));
+    size_t max = o->max_msg_size ? o->max_msg_size : ((size_t)64 << 20);
+    tsplit_t t = tsplit(data, n, fmt);
+    const char *paths[1] = { path };
+    io_reader_t *r = t_reader_new(paths, 1, o);
+    io_msg_t m;
+    size_t i = 0;
+
+    assert_non_null(r);
+    while (io_reader_next(r, &m)) {
+        assert_true(i < t.n);
+        assert_int_equal(m.err, 0);
+        assert_string_equal(m.source, paths[0]);
+        assert_int_equal(m.index, i);
+        assert_int_equal(m.offset, t.m[i].offset);
+        assert_int_equal(m.size, t.m[i].n);
+        slice_t stored = slice_make(t.m[i].p, t.m[i].n < max ? t.m[i].n : max);
+        uint8_t *want = malloc(stored.n + 1);
+        size_t wn = stored.n;
+        unsigned flags = t.m[i].n > max ? IO_MSG_TRUNCATED : 0;
+        if (io_mbox_needs_unquote(stored, fmt)) {
+            wn = io_mbox_unquote(stored, fmt, want);
+            flags |= IO_MSG_UNQUOTED;
+        } else if (stored.n) {
+            memcpy(want, stored.p, stored.n);
+        }
+        assert_int_equal(m.flags, flags);
+        assert_int_equal(m.data.n, wn);
+        if (wn)
+            assert_memory_equal(m.data.p, want, wn);
+        /* Memory stays within a few chunks plus max_msg_size (and 1 KiB
+         * for the From_ line while detecting the format). */
+        assert_true(m.buf->cap <= 2 * (max + o->chunk_size + 1024));
+        free(want);
+        io_msg_release(&m);
+        assert_null(m.buf);
+        i++;
+    }
+    assert_int_equal(i, t.n);
+    assert_int_equal(io_reader_failures(r), 0);
+    if (bytes != UINT64_MAX)
+        assert_int_equal(io_reader_bytes(r), bytes);
+    io_reader_free(r);
+    tsplit_free(&t);
+}
 
 /* ---- files ---- */
 
