@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "dns_internal.h"
+#include "io_internal.h"
 #include "report.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -59,9 +60,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!copy)
         return 0;
     memcpy(copy, data, size);
-    /* every 7th size stands for a message cut at --max-message-size */
+    /* sizes 3 and 5 mod 7 stand for a message cut at --max-message-size
+     * and for one cut where a gzip file's data end (io/gz.c) */
     io_msg_t m = { .source = "fuzz", .size = size, .data = slice_make(copy, size),
                    .flags = size % 7 == 3 ? IO_MSG_TRUNCATED : 0 };
+    if (size % 7 == 5) {
+        m.flags = IO_MSG_DAMAGED;
+        m.errstr = io_gz_why(IO_GZ_CUT);
+    }
     eng_tally_t tally;
     memset(&tally, 0, sizeof tally);
     eng_buf_t line = { 0 };
