@@ -8,6 +8,7 @@ Ends with "N passed, M failed, 0 skipped"; exits 1 on any failure.
 
 import argparse
 import glob
+import gzip
 import json
 import os
 import subprocess
@@ -64,6 +65,8 @@ def test_usage_errors(b):
         ("jobs zero", [zone, "-j0", mbox], "--jobs"),
         ("bad now", [zone, "--now=yesterday", mbox], "--now"),
         ("bad mbox", [zone, "--mbox=xx", mbox], "--mbox"),
+        ("gzip ratio past deflate's", [zone, "--max-gzip-ratio=2000", mbox], "--max-gzip-ratio"),
+        ("gzip ratio not a number", [zone, "--max-gzip-ratio=x", mbox], "--max-gzip-ratio"),
         ("no dns", [mbox], "--dns=zone:FILE"),
         ("missing zone", ["--dns=zone:/nonexistent/zone", mbox], "/nonexistent/zone"),
     ]
@@ -148,6 +151,19 @@ def test_stdin_single_message(b):
           and o[0]["dkim"][0]["result"] == "pass", out)
 
 
+def test_stdin_gzip(b):
+    """`zcat`-less pipelines: a gzip-compressed mbox on stdin gives the plain lines."""
+    zone = "--dns=zone:" + os.path.join(EX, "example.zone")
+    mbox = os.path.join(EX, "archive.mbox")
+    with open(mbox, "rb") as f:
+        packed = gzip.compress(f.read())
+    rc0, plain, _ = run(b, zone, "--max-gzip-ratio=0", mbox)
+    rc, out, _ = run(b, zone, "-", stdin=packed)
+    want = [dict(l, source="-") for l in lines(plain)]
+    check("stdin: gzip mbox gives the plain mbox's lines", rc0 == 0 and rc == 0 and
+          len(want) > 1 and lines(out) == want, out[-300:])
+
+
 def test_progress(b):
     """A progress line into a log (not a terminal): one a second with --progress.
     The slow zone (each answer 700 ms late, two rounds at least) makes the run
@@ -178,6 +194,7 @@ def main():
         test_max_signatures(a.bin)
         test_now_message_date(a.bin)
         test_stdin_single_message(a.bin)
+        test_stdin_gzip(a.bin)
         test_progress(a.bin)
     print("%d passed, %d failed, 0 skipped" % (results["passed"], results["failed"]))
     sys.exit(1 if results["failed"] else 0)
