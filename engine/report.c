@@ -426,7 +426,13 @@ void eng_job_start(eng_job_t *j, eng_tally_t *tally)
     j->parsed = 1;
     char *why = j->limit_reason;
     const eng_field_t *f_read;
-    if (msg->flags & IO_MSG_TRUNCATED) {
+    if (msg->flags & IO_MSG_DAMAGED) {
+        /* first: a stop at --max-gzip-ratio usually cuts a large message too */
+        snprintf(why, sizeof j->limit_reason,
+                 "%s; this message ends where the readable data end and may be incomplete",
+                 msg->errstr ? msg->errstr : "the compressed input is damaged");
+        limit_checks(j, why);
+    } else if (msg->flags & IO_MSG_TRUNCATED) {
         snprintf(why, sizeof j->limit_reason,
                  "message too large: over the %zu-byte limit (--max-message-size); "
                  "only its first bytes were read",
@@ -436,11 +442,6 @@ void eng_job_start(eng_job_t *j, eng_tally_t *tally)
         snprintf(why, sizeof j->limit_reason,
                  "the input file got shorter while it was read: this message ends where "
                  "the file now ends and may be incomplete");
-        limit_checks(j, why);
-    } else if (msg->flags & IO_MSG_DAMAGED) {
-        snprintf(why, sizeof j->limit_reason,
-                 "%s; this message ends where the readable data end and may be incomplete",
-                 msg->errstr ? msg->errstr : "the compressed input is damaged");
         limit_checks(j, why);
     } else if (truncated) {
         snprintf(why, sizeof j->limit_reason,

@@ -411,6 +411,18 @@ if len(out) == nmsg + 1:
     s.has("A6", "gzip cut short: one more line for the file", out[nmsg], "error",
           "the gzip file is cut short")
     s.eq("A6", "gzip cut short: that line has no verdicts", out[nmsg], "dkim", [])
+# a decompression bomb: 20 MB of zeros in ~20 KB of gzip.  Past
+# --max-message-size of output, decoding stops at --max-gzip-ratio (100).
+bomb = gzip.compress(SEPARATOR + b"Subject: zeros\n\n" + b"\0" * (20 << 20), 9)
+out = run([0, 1], args=DKIM + ["--max-message-size=1M"], fmt="raw", rc=2,
+          inputs=[s.write("a6bomb.gz", bomb)])
+if len(out) == 2:
+    s.has("A6", "gzip bomb: the message says decoding stopped", out[0], "error",
+          "--max-gzip-ratio")
+    s.ok("A6", "gzip bomb: stopped far short of its 20 MB", out[0]["size"] < (8 << 20),
+         str(out[0]["size"]))
+    s.has("A6", "gzip bomb: one more line for the file", out[1], "error",
+          "decompression bomb")
 md = s.path("a6md")
 for sub in ("cur", "new"):
     os.makedirs(os.path.join(md, sub), exist_ok=True)
