@@ -117,10 +117,11 @@ static void every_member_of_a_multi_member_file_is_read(void **state)
  * exactly; the last message is flagged IO_MSG_DAMAGED with a reason (when
  * want_flag), and is followed by one line with err set (mbox files) whose
  * text is why_want.  A file that decodes to too little for a From_ line
- * is one message, flagged.  Returns the number of messages.
+ * is one message, flagged, and no error line.  Returns the number of
+ * messages; *nerr: error lines (0 or 1).
  */
 static size_t read_damaged(const char *path, const tsplit_t *t, const io_opts_t *o,
-                           const char *why_want, int want_flag)
+                           const char *why_want, int want_flag, size_t *nerr)
 {
     const char *paths[] = { path };
     io_reader_t *r = t_reader_new(paths, 1, o);
@@ -152,6 +153,7 @@ static size_t read_damaged(const char *path, const tsplit_t *t, const io_opts_t 
     io_msg_release(&last);
     assert_int_equal(io_reader_failures(r), 1);
     io_reader_free(r);
+    *nerr = errs;
     return i;
 }
 
@@ -179,13 +181,18 @@ static void case_free(gzcase_t *c)
     free(c->gz.p);
 }
 
-/* Write the first n bytes of the case's file; read it as read_damaged(). */
+/* Write the first n bytes of the case's file; read it as read_damaged().
+ * A file read as an mbox must end with its error line. */
 static size_t case_read(gzcase_t *c, size_t n, size_t chunk, io_gz_state_t why,
                         int want_flag)
 {
+    size_t nerr;
     t_write_file(c->path, c->gz.p, n);
     io_opts_t o = { .mbox = IO_MBOX_RD, .chunk_size = chunk };
-    return read_damaged(c->path, &c->t, &o, io_gz_why(why), want_flag);
+    size_t got = read_damaged(c->path, &c->t, &o, io_gz_why(why), want_flag, &nerr);
+    if (got > 1)
+        assert_int_equal(nerr, 1);
+    return got;
 }
 
 /* A .gz cut at every byte: never a crash, never a message passed on as
