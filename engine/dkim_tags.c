@@ -125,6 +125,36 @@ static const char *add_tag(dkim_taglist_t *out, slice_t s, size_t name_off,
     return NULL;
 }
 
+/* is_valchar without branches: 0x21-0x7E but ';'. */
+static unsigned valchar_bit(uint8_t c)
+{
+    return ((unsigned)(c - 0x21) < 0x5Eu) & (c != ';');
+}
+
+/*
+ * The end of the run of VALCHARs that starts at s.p[j].  Most of a
+ * signature is one long run (b= is 350-700 base64 characters); tested a
+ * byte at a time with the two range checks of is_valchar, the mixed
+ * letters, digits and '+' of base64 mispredicted a branch every few bytes
+ * (the tag-list parser was ~5% of a worker's time on the bench corpus).
+ * Eight bytes a step, tested without branches, keep it to one branch a word.
+ */
+static size_t valchar_run(slice_t s, size_t j)
+{
+    while (s.n - j >= 8) {
+        const uint8_t *p = s.p + j;
+        unsigned all = 1;
+        for (int k = 0; k < 8; k++)
+            all &= valchar_bit(p[k]);
+        if (!all)
+            break;
+        j += 8;
+    }
+    while (j < s.n && valchar_bit(s.p[j]))
+        j++;
+    return j;
+}
+
 /*
  * Scan a tag-value starting at *i; stops at ';' or the end.  *val_end gets
  * the end of the last tval, so FWS after the value is not part of it.
@@ -136,7 +166,8 @@ static int scan_value(slice_t s, size_t *i, size_t *val_end)
     *val_end = j;
     while (j < s.n && s.p[j] != ';') {
         if (is_valchar(s.p[j])) {
-            *val_end = ++j;
+            j = valchar_run(s, j);
+            *val_end = j;
             continue;
         }
         size_t w = dkim_fws_len(s, j);

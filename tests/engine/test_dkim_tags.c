@@ -153,6 +153,54 @@ static void bytes_outside_valchar_are_errors(void **state)
                         "tag-list syntax error");
 }
 
+/*
+ * Long values are scanned eight bytes at a time: one odd byte at every
+ * position of a run (and so at every offset within a block) must give the
+ * same answer as when it stands alone.
+ */
+static void odd_byte_anywhere_in_a_long_value(void **state)
+{
+    static const struct {
+        const char *x;
+        int ok; /* 1: the value stays one tag, holding x */
+    } odd[] = {
+        { "\x7f", 0 }, { "\x80", 0 }, { "\x01", 0 }, { "\n", 0 }, { "\r", 0 },
+        { "\r\nx", 0 }, { " ", 1 }, { "\t", 1 }, { "\r\n ", 1 }, { "\n\t", 1 },
+        { "=", 1 }, { "~", 1 }, { "!", 1 },
+    };
+    for (size_t o = 0; o < sizeof odd / sizeof odd[0]; o++) {
+        for (size_t k = 0; k <= 40; k++) {
+            char s[160], want[128];
+            int m = snprintf(want, sizeof want, "%.*s%s%.*s", (int)k,
+                             "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq", odd[o].x,
+                             (int)(40 - k), "0123456789+/0123456789+/0123456789+/01234");
+            snprintf(s, sizeof s, "b=%s; d=x", want);
+            const char *why = parse(s);
+            if (!odd[o].ok) {
+                assert_string_equal(why, "tag-list syntax error");
+                continue;
+            }
+            if (k == 0 || k == 40)
+                continue; /* FWS at the ends is not part of the value */
+            assert_null(why);
+            assert_int_equal(tl.n, 2);
+            assert_int_equal(tl.t[0].value.n, (size_t)m);
+            assert_memory_equal(tl.t[0].value.p, want, (size_t)m);
+            assert_slice(tl.t[1].value, "x");
+        }
+    }
+    /* a ';' anywhere ends the value there */
+    for (size_t k = 1; k < 40; k++) {
+        char s[128];
+        snprintf(s, sizeof s, "b=%.*s;c=%.*s", (int)k,
+                 "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq", (int)(40 - k),
+                 "0123456789+/0123456789+/0123456789+/0123");
+        assert_null(parse(s));
+        assert_int_equal(tl.t[0].value.n, k);
+        assert_int_equal(tl.t[1].value.n, 40 - k);
+    }
+}
+
 static void equals_sign_inside_value_is_a_valchar(void **state)
 {
     assert_null(parse("bh=abc=; b = x=y=="));
@@ -252,6 +300,7 @@ int main(void)
         cmocka_unit_test(tag_without_equals_is_an_error),
         cmocka_unit_test(tag_name_must_start_with_a_letter),
         cmocka_unit_test(bytes_outside_valchar_are_errors),
+        cmocka_unit_test(odd_byte_anywhere_in_a_long_value),
         cmocka_unit_test(equals_sign_inside_value_is_a_valchar),
         cmocka_unit_test(duplicate_tag_is_an_error_naming_the_tag),
         cmocka_unit_test(tag_names_are_case_sensitive),
