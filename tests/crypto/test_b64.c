@@ -141,6 +141,89 @@ static void nonzero_trailing_bits_are_accepted(void **state)
     DEC("Zm9=", "fo");
 }
 
+/*
+ * The rules written out the slow way, to check the decoder's fast path
+ * (four alphabet characters at a time): drop FWS, then the text must be
+ * alphabet characters followed by at most two '=', with a final quantum of
+ * 2 or 3 characters, or none and no '='.
+ */
+static int reference_decode(const uint8_t *in, size_t n, uint8_t *out, size_t cap,
+                            size_t *outlen)
+{
+    static const char alpha[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    uint8_t v[64];
+    size_t nv = 0, pads = 0, o = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t c = in[i];
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+            continue;
+        if (c == '=') {
+            pads++;
+            continue;
+        }
+        const char *a = c ? strchr(alpha, c) : NULL;
+        if (!a || pads)
+            return -1;
+        v[nv++] = (uint8_t)(a - alpha);
+    }
+    size_t q = nv % 4;
+    if (pads > 2 || q == 1 || (q == 0 && pads) || q + pads > 4)
+        return -1;
+    for (size_t i = 0; i + 1 < nv; i += 4) {
+        uint32_t w = (uint32_t)v[i] << 18 | (uint32_t)v[i + 1] << 12;
+        size_t k = nv - i >= 4 ? 3 : nv - i - 1;
+        if (i + 2 < nv)
+            w |= (uint32_t)v[i + 2] << 6;
+        if (i + 3 < nv)
+            w |= v[i + 3];
+        for (size_t j = 0; j < k; j++) {
+            if (o == cap)
+                return -1;
+            out[o++] = (uint8_t)(w >> (16 - 8 * j));
+        }
+    }
+    *outlen = o;
+    return 0;
+}
+
+/* Random texts with FWS, '=' and bad bytes anywhere, and tight caps. */
+static void agrees_with_the_rules_on_random_text(void **state)
+{
+    static const char pool[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                               "0123456789+/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    uint32_t seed = 12345;
+    int valid = 0, long_valid = 0;
+    for (int iter = 0; iter < 200000; iter++) {
+        uint8_t in[48], a[48], b[48];
+        seed = seed * 1103515245u + 12345u;
+        size_t n = (seed >> 16) % sizeof in;
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            unsigned r = (seed >> 16) % 1000;
+            in[i] = r < 960 ? (uint8_t)pool[r % (sizeof pool - 1)]
+                    : r < 975 ? (uint8_t)" \t\r\n"[r % 4]
+                    : r < 990 ? '='
+                    : (uint8_t)"!-.*\x80\xff\x00;"[r % 8];
+        }
+        /* a tight cap now and then: the fast path must check it too */
+        size_t cap = (iter & 3) ? sizeof a : n * 3 / 4 > 0 ? n * 3 / 4 - (iter & 4 ? 1 : 0) : 0;
+        size_t na = 0, nb = 0;
+        int ra = crypto_b64_decode(slice_make(in, n), a, cap, &na);
+        int rb = reference_decode(in, n, b, cap, &nb);
+        assert_int_equal(ra, rb);
+        if (ra == 0) {
+            assert_int_equal(na, nb);
+            assert_memory_equal(a, b, na);
+            valid++;
+            long_valid += na >= 12;
+        }
+    }
+    /* the mix must reach both answers, and long runs of the fast path */
+    assert_true(valid > 20000 && valid < 180000);
+    assert_true(long_valid > 5000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -154,6 +237,7 @@ int main(void)
         cmocka_unit_test(small_cap_is_refused),
         cmocka_unit_test(decoded_cap_is_a_bound),
         cmocka_unit_test(nonzero_trailing_bits_are_accepted),
+        cmocka_unit_test(agrees_with_the_rules_on_random_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
