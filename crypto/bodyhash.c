@@ -11,6 +11,7 @@
 #include "crypto.h"
 
 #define BODYHASH_BUF 16384
+#define BODYHASH_DIRECT 2048 /* pieces this long skip the buffer */
 
 struct crypto_bodyhash {
     crypto_canon_body_t canon;
@@ -36,10 +37,14 @@ static void sink(void *arg, const uint8_t *p, size_t n)
     if (n == 0)
         return;
     b->left -= n;
-    if (n >= sizeof(b->buf) - b->used) {
-        /* Large piece: empty the buffer and hash the piece in place. */
+    /*
+     * Large pieces are hashed in place: the SIMD kernels already gather
+     * small ones into pieces of a few KB (their stage), and copying those
+     * once more cost a memcpy of the whole body per signature.
+     */
+    if (n >= BODYHASH_DIRECT || n >= sizeof(b->buf) - b->used) {
         flush(b);
-        if (n >= sizeof(b->buf) / 2) {
+        if (n >= BODYHASH_DIRECT) {
             crypto_hash_update(b->hash, p, n);
             return;
         }
