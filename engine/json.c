@@ -103,6 +103,12 @@ static size_t utf8_len(const uint8_t *p, size_t n)
     return len;
 }
 
+/* 1 for printable ASCII that JSON takes as it is (no '"', no '\\'). */
+static unsigned json_plain(uint8_t c)
+{
+    return ((unsigned)(c - 0x20) < 0x5Fu) & (c != '"') & (c != '\\');
+}
+
 void eng_json_str(eng_buf_t *b, slice_t s)
 {
     eng_buf_put(b, "\"", 1);
@@ -110,8 +116,18 @@ void eng_json_str(eng_buf_t *b, slice_t s)
     for (size_t i = 0; i < s.n;) {
         uint8_t c = s.p[i];
         size_t ulen = 1;
-        if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\') {
+        if (json_plain(c)) {
+            /* then eight at a time without a branch each: the strings
+             * are names and reasons, plain ASCII nearly always */
             i++;
+            while (s.n - i >= 8) {
+                unsigned all = 1;
+                for (int k = 0; k < 8; k++)
+                    all &= json_plain(s.p[i + k]);
+                if (!all)
+                    break;
+                i += 8;
+            }
             continue;
         }
         if (c >= 0x80 && (ulen = utf8_len(s.p + i, s.n - i)) != 0) {
@@ -145,7 +161,25 @@ void eng_json_null(eng_buf_t *b)
     eng_buf_put(b, "null", 4);
 }
 
+/* Decimal by hand: a line carries several numbers, and vsnprintf's
+ * format parsing cost more than the rest of the line's building. */
+void eng_buf_putu(eng_buf_t *b, unsigned long long v)
+{
+    char d[20];
+    size_t i = sizeof d;
+    do {
+        d[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    eng_buf_put(b, d + i, sizeof d - i);
+}
+
 void eng_json_int(eng_buf_t *b, long long v)
 {
-    eng_buf_printf(b, "%lld", v);
+    if (v < 0) {
+        eng_buf_put(b, "-", 1);
+        eng_buf_putu(b, 0ull - (unsigned long long)v);
+        return;
+    }
+    eng_buf_putu(b, (unsigned long long)v);
 }

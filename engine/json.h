@@ -23,6 +23,7 @@ void eng_buf_put(eng_buf_t *b, const void *p, size_t n);
 void eng_buf_puts(eng_buf_t *b, const char *s);
 void eng_buf_printf(eng_buf_t *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+void eng_buf_putu(eng_buf_t *b, unsigned long long v); /* decimal */
 void eng_buf_free(eng_buf_t *b);
 
 /* "key": (with a leading comma unless first) */

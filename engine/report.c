@@ -250,7 +250,10 @@ static void put_arc(eng_buf_t *line, const eng_verdicts_t *v)
 /* RFC 8601 resinfo: "; method=result [reason="..."] ptype.prop=value ..." */
 static void ar_method(eng_buf_t *ar, const char *method, eng_result_t r, const char *reason)
 {
-    eng_buf_printf(ar, "; %s=%s", method, eng_result_str(r));
+    eng_buf_put(ar, "; ", 2);
+    eng_buf_puts(ar, method);
+    eng_buf_put(ar, "=", 1);
+    eng_buf_puts(ar, eng_result_str(r));
     if (reason && reason[0]) {
         eng_buf_puts(ar, " reason=");
         eng_authres_value(ar, slice_cstr(reason));
@@ -261,7 +264,9 @@ static void ar_prop(eng_buf_t *ar, const char *prop, slice_t v)
 {
     if (v.n == 0)
         return;
-    eng_buf_printf(ar, " %s=", prop);
+    eng_buf_put(ar, " ", 1);
+    eng_buf_puts(ar, prop);
+    eng_buf_put(ar, "=", 1);
     eng_authres_value(ar, v);
 }
 
@@ -654,12 +659,16 @@ void eng_job_finish(eng_job_t *j, eng_tally_t *tally, eng_buf_t *line)
     tally_sigs(tally, j->v.dkim, j->v.ndkim);
     if (j->error)
         atomic_fetch_add(&tally->errors, 1);
-    eng_buf_printf(line, "{\"v\":%d", ENG_SCHEMA_VERSION);
+    eng_buf_puts(line, "{\"v\":");
+    eng_buf_putu(line, ENG_SCHEMA_VERSION);
     eng_json_key(line, "source", 0);
     eng_json_cstr(line, msg->source);
-    eng_buf_printf(line, ",\"index\":%llu,\"offset\":%llu,\"size\":%llu",
-                   (unsigned long long)msg->index, (unsigned long long)msg->offset,
-                   (unsigned long long)msg->size);
+    eng_buf_puts(line, ",\"index\":");
+    eng_buf_putu(line, msg->index);
+    eng_buf_puts(line, ",\"offset\":");
+    eng_buf_putu(line, msg->offset);
+    eng_buf_puts(line, ",\"size\":");
+    eng_buf_putu(line, msg->size);
     put_header_info(line, j->parsed ? &j->m : NULL);
     put_checks(line, cfg, &j->v, j->ran);
     eng_json_key(line, "error", 0);
