@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -251,6 +252,36 @@ static size_t write_done(run_t *r, FILE *out, uint64_t until, uint64_t *lines, i
     r->next_write += k;
     pthread_mutex_unlock(&r->mu);
     return k;
+}
+
+/*
+ * The window's slots (a job each, ~5.8 KB) are all touched within the
+ * first window of messages.  Left to fault in a page at a time, the 128
+ * slots of -j1 took ~180 page faults, and a fault costs 10-13 us on this
+ * project's VMs: 2 ms of a 0.23 s run.  MAP_POPULATE maps them zeroed in
+ * one call.  calloc where that is refused.
+ */
+static slot_t *slots_new(size_t n, size_t *mapped)
+{
+    *mapped = 0;
+    if (n > SIZE_MAX / sizeof(slot_t))
+        return NULL;
+    size_t bytes = n * sizeof(slot_t);
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    if (p != MAP_FAILED) {
+        *mapped = bytes;
+        return p;
+    }
+    return calloc(n, sizeof(slot_t));
+}
+
+static void slots_free(slot_t *s, size_t mapped)
+{
+    if (mapped)
+        munmap(s, mapped);
+    else
+        free(s);
 }
 
 static FILE *open_output(const char *path)
@@ -498,7 +529,8 @@ int eng_run(const eng_config_t *cfg)
     r.out_floor = at > 0 ? at : 0;
     /* at least 128: fewer, larger hand-overs at -j1 (see feed()) */
     r.window = (size_t)cfg->jobs * 64 < 128 ? 128 : (size_t)cfg->jobs * 64;
-    r.slots = calloc(r.window, sizeof *r.slots);
+    size_t mapped;
+    r.slots = slots_new(r.window, &mapped);
     pthread_mutex_init(&r.mu, NULL);
     pthread_cond_init(&r.work, NULL);
     pthread_cond_init(&r.done, NULL);
@@ -509,7 +541,7 @@ int eng_run(const eng_config_t *cfg)
         fprintf(stderr, "authsweep: out of memory\n");
     for (size_t i = 0; r.slots && i < r.window; i++)
         eng_buf_free(&r.slots[i].line);
-    free(r.slots);
+    slots_free(r.slots, mapped);
     pthread_cond_destroy(&r.done);
     pthread_cond_destroy(&r.work);
     pthread_mutex_destroy(&r.mu);
