@@ -460,6 +460,11 @@ static int run_with(const eng_config_t *cfg, run_t *r, FILE *out)
                 (double)reader_ns / 1e9, started, started == 1 ? "" : "s",
                 (double)atomic_load(&r->worker_ns) / 1e9,
                 (double)atomic_load(&r->starved_ns) / 1e9, (double)r->full_ns / 1e9);
+        uint64_t direct, refused;
+        io_reader_direct(rd, &direct, &refused);
+        fprintf(stderr, "  input: %.1f MB read, %.1f MB of it with O_DIRECT%s\n",
+                (double)io_reader_bytes(rd) / 1e6, (double)direct / 1e6,
+                refused ? " (refused on some files: read through the page cache)" : "");
     }
     fprintf(stderr, "authsweep: %llu messages in, %llu lines out, %.2f s\n",
             (unsigned long long)in, (unsigned long long)lines, secs);

@@ -104,6 +104,12 @@ size_t io_reader_failures(const io_reader_t *r);
 
 /* Total bytes of input read so far (for progress and the summary). */
 uint64_t io_reader_bytes(const io_reader_t *r);
+/*
+ * Bytes the io_uring mbox readahead read with O_DIRECT (past the page
+ * cache), and direct reads the kernel refused and that were read again
+ * through it.
+ */
+void io_reader_direct(const io_reader_t *r, uint64_t *bytes, uint64_t *refused);
 
 void io_reader_free(io_reader_t *r);
 

@@ -170,7 +170,13 @@ typedef struct io_ra_view {
     int last;       /* no bytes follow this buffer (end of file or error) */
 } io_ra_view_t;
 
-io_ra_t *io_ra_new(io_ur_t *u, int fd, uint64_t off, size_t chunk); /* NULL: OOM */
+/* What the readahead read with O_DIRECT, and direct reads it had to redo
+ * through the page cache; the reader's, summed over its files. */
+typedef struct io_direct_stats {
+    uint64_t bytes, refused;
+} io_direct_stats_t;
+io_ra_t *io_ra_new(io_ur_t *u, int fd, uint64_t off, size_t chunk,
+                   io_direct_stats_t *st); /* NULL: OOM */
 size_t io_ra_chunk(const io_ra_t *ra); /* bytes per read */
 /* Waits for the head buffer.  Returns 0 or the errno of its read. */
 int io_ra_peek(io_ra_t *ra, io_ra_view_t *v);

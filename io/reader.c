@@ -100,6 +100,7 @@ struct io_reader {
     str_node_t *strs;
     size_t failures;
     uint64_t bytes;
+    io_direct_stats_t direct; /* O_DIRECT reads of the mbox readahead */
     io_ur_t *ur;      /* NULL: the pread path */
 };
 
@@ -426,7 +427,8 @@ static int mb_read(io_reader_t *r, mbox_src_t *s, uint8_t *dst, size_t want,
 static int mb_refill(io_reader_t *r, mbox_src_t *s, uint64_t target)
 {
     if (r->ur && s->seekable && !s->ra)
-        s->ra = io_ra_new(r->ur, s->fd, s->rd_off, r->o.chunk_size); /* NULL: pread */
+        s->ra = io_ra_new(r->ur, s->fd, s->rd_off, r->o.chunk_size,
+                          &r->direct); /* NULL: pread */
     if (s->ra) {
         int err;
         if (!mb_refill_ra(r, s, target, &err))
@@ -1150,6 +1152,12 @@ size_t io_reader_failures(const io_reader_t *r)
 uint64_t io_reader_bytes(const io_reader_t *r)
 {
     return r->bytes;
+}
+
+void io_reader_direct(const io_reader_t *r, uint64_t *bytes, uint64_t *refused)
+{
+    *bytes = r->direct.bytes;
+    *refused = r->direct.refused;
 }
 
 void io_reader_free(io_reader_t *r)

@@ -2,7 +2,8 @@
  * test_modes.c - the pread path and the io_uring path give identical
  * messages (bytes, offsets, sizes, indices, sources, flags, errors) on every
  * kind of input; io_uring splits right at every buffer boundary; a refused
- * io_uring falls back to pread with one notice.
+ * io_uring falls back to pread with one notice; the readahead's O_DIRECT
+ * reads, and direct reads the kernel refuses, change nothing.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -43,6 +44,7 @@ typedef struct run {
     size_t n, cap;
     size_t failures;
     uint64_t bytes;
+    uint64_t direct, refused; /* io_reader_direct() */
     io_mode_t mode;
 } run_t;
 
@@ -79,6 +81,7 @@ static run_t read_all(const char *const *paths, size_t np, const io_opts_t *o,
     }
     t.failures = io_reader_failures(r);
     t.bytes = io_reader_bytes(r);
+    io_reader_direct(r, &t.direct, &t.refused);
     io_reader_free(r);
     return t;
 }
@@ -382,6 +385,115 @@ static void uring_splits_right_at_every_buffer_offset(void **state)
     t_rmtree(d);
 }
 
+/*
+ * A multi-MiB mbox for the readahead: messages from a few bytes to 1.5 MiB
+ * (longer than a readahead buffer's headroom), separators on every side of
+ * the 1 MiB read boundaries, and a size that is not a multiple of a block.
+ */
+static uint8_t *big_mbox(size_t *n)
+{
+    size_t cap = (size_t)7 << 20, k = 0;
+    uint8_t *b = malloc(cap);
+    assert_non_null(b);
+    for (unsigned msg = 0; k < cap - ((size_t)2 << 20); msg++) {
+        k += (size_t)sprintf((char *)b + k, FL "Subject: %u\n\n", msg);
+        size_t len = msg == 5 ? (size_t)3 << 19 : (size_t)(msg * 7919u) % 60000;
+        for (size_t i = 0; i < len; i++)
+            b[k++] = (i + 1) % 77 ? (uint8_t)('a' + (i + msg) % 26) : '\n';
+        if (msg % 5 == 2)
+            k += (size_t)sprintf((char *)b + k, "\n>From quoted %u\n", msg);
+        memcpy(b + k, "\n\n", 2);
+        k += 2;
+    }
+    k += (size_t)sprintf((char *)b + k, FL "Subject: last\n\nodd-sized tail\n");
+    *n = k;
+    return b;
+}
+
+/* Can this file be opened O_DIRECT here?  (Not on every file system.) */
+static int direct_possible(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_DIRECT);
+    if (fd < 0)
+        return 0;
+    close(fd);
+    return 1;
+}
+
+static void direct_reads_give_the_page_cache_messages(void **state)
+{
+    (void)state;
+    char *d = t_mkdtemp();
+    char p[600];
+    size_t n;
+    uint8_t *mb = big_mbox(&n);
+    assert_true(n % 4096 != 0);
+    t_write_file(t_path(p, sizeof(p), "%s/big.mbox", d), mb, n);
+    const char *paths[] = { p };
+    io_opts_t o = { 0 };
+    run_t s = read_all(paths, 1, &o, IO_SYNC);
+    run_t u = read_all(paths, 1, &o, IO_URING);
+    if (u.mode != IO_URING) {
+        fprintf(stderr, "io_uring refused by this kernel: skipped\n");
+        skip();
+    }
+    assert_true(s.n > 100);
+    assert_same(&s, &u);
+    assert_int_equal(s.direct, 0); /* the pread path never reads direct */
+    if (direct_possible(p)) {
+        /* all but the first read (1 MiB, before the readahead starts) */
+        assert_true(u.direct >= n - ((size_t)2 << 20));
+        assert_int_equal(u.refused, 0);
+    } else {
+        fprintf(stderr, "O_DIRECT refused by this file system: page cache only\n");
+        assert_int_equal(u.direct, 0);
+    }
+    /* AS_IO_DIRECT=off: through the page cache, the same messages */
+    assert_int_equal(setenv("AS_IO_DIRECT", "off", 1), 0);
+    run_t off = read_all(paths, 1, &o, IO_URING);
+    unsetenv("AS_IO_DIRECT");
+    assert_same(&s, &off);
+    assert_int_equal(off.direct, 0);
+    run_free(&s);
+    run_free(&u);
+    run_free(&off);
+    free(mb);
+    t_rmtree(d);
+}
+
+/*
+ * Direct reads the kernel refuses (EINVAL: here because AS_IO_DIRECT=force
+ * sends them with a length and offsets off the block size) are read again
+ * through the page cache, and later ones go there at once.
+ */
+static void refused_direct_reads_are_read_again(void **state)
+{
+    (void)state;
+    char *d = t_mkdtemp();
+    char p[600];
+    size_t n;
+    uint8_t *mb = big_mbox(&n);
+    t_write_file(t_path(p, sizeof(p), "%s/big.mbox", d), mb, n);
+    const char *paths[] = { p };
+    io_opts_t o = { .chunk_size = 100000 }; /* not a multiple of any block */
+    run_t s = read_all(paths, 1, &o, IO_SYNC);
+    assert_int_equal(setenv("AS_IO_DIRECT", "force", 1), 0);
+    run_t u = read_all(paths, 1, &o, IO_URING);
+    unsetenv("AS_IO_DIRECT");
+    if (u.mode != IO_URING)
+        skip();
+    assert_same(&s, &u);
+    if (direct_possible(p)) {
+        /* refused at once, and at most the reads already queued after it */
+        assert_true(u.refused >= 1 && u.refused <= 4);
+        assert_int_equal(u.direct, 0);
+    }
+    run_free(&s);
+    run_free(&u);
+    free(mb);
+    t_rmtree(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -390,6 +502,8 @@ int main(void)
         cmocka_unit_test(both_modes_agree_on_the_peer_sample_counts),
         cmocka_unit_test(both_modes_agree_on_stdin),
         cmocka_unit_test(uring_splits_right_at_every_buffer_offset),
+        cmocka_unit_test(direct_reads_give_the_page_cache_messages),
+        cmocka_unit_test(refused_direct_reads_are_read_again),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
