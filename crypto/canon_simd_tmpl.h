@@ -13,7 +13,8 @@
  *                   right after a text byte; reads p[-2] to p[CANON_W].
  *   canon_copy(dst, src)  copy CANON_W bytes (unaligned).
  *   canon_lf_only(p, relaxed, &lf)  1 if the block's only bytes the rules
- *                   change are bare LFs right after a text byte (and, relaxed,
+ *                   change are bare LFs right after a text byte, or right
+ *                   after an LF when the block ends in text (and, relaxed,
  *                   SPs are single ones between text bytes), with lf = the
  *                   bits of those LFs; else 0.  Reads p[-1] to p[CANON_W].
  *
@@ -134,9 +135,10 @@ static size_t tmpl_skip_canonical(const uint8_t *p, size_t i, size_t n, int rela
  * stage with a CR before each LF.  Called inside a line with no WSP pending
  * and i >= 1; closes the open run p[*rs..i) before the first block it
  * takes.  Returns where it stopped (i if the first block does not qualify)
- * and sets *in_line from the last byte copied.  No empty line can be in
- * such a block (its LF would follow an LF, not text), so nothing is held
- * back and pending_crlf stays 0.
+ * and sets *in_line from the last byte copied.  An empty line in such a
+ * block has text after it in the same block (canon_lf_only), so it is not
+ * trailing: its CRLF goes out at once, nothing is held back and
+ * pending_crlf stays 0.
  */
 static size_t tmpl_lf_blocks(tmpl_out_t *o, const uint8_t *p, size_t i, size_t n,
                              int relaxed, size_t *rs, int *in_line)

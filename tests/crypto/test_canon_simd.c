@@ -248,6 +248,45 @@ static void lf_only_prose_matches_at_every_split(void **state)
     }
 }
 
+/*
+ * Empty lines in LF-only text: the block path takes them when text follows
+ * in the same block, and must leave trailing ones (at the end of the body,
+ * or of a block) to the byte rules.  1-3 empty lines after a text line of
+ * every length up to two AVX2 blocks, then text or more LFs (up to more
+ * than two blocks of them: trailing, to be dropped), single-spaced words so
+ * relaxed stays on the block path too; at every split offset.
+ */
+static void empty_lines_in_lf_text_match_at_every_offset(void **state)
+{
+    (void)state;
+    static char lfs[140], wsp[140];
+    memset(lfs, '\n', sizeof lfs - 1);
+    for (size_t i = 0; i + 1 < sizeof wsp; i++)
+        wsp[i] = i % 3 == 2 ? '\n' : ' '; /* lines of spaces: empty to relaxed */
+    const char *const tails[] = { "more text here\n", "x", "tail\n\n", "\n", "",
+                                  lfs + 80, lfs, wsp };
+    uint8_t in[512];
+    for (size_t k = 0; k <= 70; k++) {
+        for (size_t m = 1; m <= 3; m++) {
+            for (size_t t = 0; t < sizeof(tails) / sizeof(*tails); t++) {
+                size_t n = 0;
+                for (size_t i = 0; i < k; i++) /* words of 5 letters and a space */
+                    in[n++] = (uint8_t)(i % 6 == 5 ? ' ' : 'a' + i % 26);
+                in[n++] = '\n';
+                for (size_t i = 0; i < m; i++)
+                    in[n++] = '\n';
+                for (const char *c = "and a line after the empty ones\n"; *c; c++)
+                    in[n++] = (uint8_t)*c;
+                for (size_t i = 0; i < m; i++)
+                    in[n++] = '\n';
+                for (const char *c = tails[t]; *c; c++)
+                    in[n++] = (uint8_t)*c;
+                assert_true(check_all_splits(in, n) > 0);
+            }
+        }
+    }
+}
+
 /* A realistic body (prose, base64, dot lines, trailing empty lines) through
  * the public entry point and every kernel. */
 static void mail_like_body_matches_through_public_entry(void **state)
@@ -300,6 +339,7 @@ int main(void)
         cmocka_unit_test(kernels_match_reference_on_every_byte_value),
         cmocka_unit_test(wsp_cr_lf_runs_match_at_every_alignment),
         cmocka_unit_test(lf_only_prose_matches_at_every_split),
+        cmocka_unit_test(empty_lines_in_lf_text_match_at_every_offset),
         cmocka_unit_test(random_bodies_match_in_random_chunks),
         cmocka_unit_test(mail_like_body_matches_through_public_entry),
         cmocka_unit_test(active_kernel_is_supported_and_as_canon_forces_it),
