@@ -174,6 +174,7 @@ static void *worker(void *arg)
         pthread_mutex_unlock(&r->mu);
         for (unsigned i = 0; i < k; i++)
             yielded[i] = run_one(r, batch[i], fresh);
+        int wake_writer = 0;
         pthread_mutex_lock(&r->mu);
         for (unsigned i = 0; i < k; i++) {
             if (yielded[i])
@@ -181,11 +182,21 @@ static void *worker(void *arg)
             batch[i]->state = SLOT_DONE;
             r->in_flight--;
             /* wake the writer only for the slot it waits on, not for every line */
-            if (r->writer_waits && batch[i]->seq == r->wait_seq)
-                pthread_cond_signal(&r->done);
+            wake_writer |= r->writer_waits && batch[i]->seq == r->wait_seq;
         }
         if (r->eof && r->in_flight == 0)
             pthread_cond_broadcast(&r->work); /* let the others finish */
+        if (wake_writer) {
+            /*
+             * Signalled with the lock held, the writer woke only to sleep
+             * again on the lock, and each hand-over cost two more futex
+             * calls.  It re-checks under the lock, so signalling after
+             * unlocking loses nothing; before next_work(), which may wait.
+             */
+            pthread_mutex_unlock(&r->mu);
+            pthread_cond_signal(&r->done);
+            pthread_mutex_lock(&r->mu);
+        }
     }
     pthread_mutex_unlock(&r->mu);
     atomic_fetch_add(&r->worker_ns, thread_cpu_ns());
@@ -194,13 +205,18 @@ static void *worker(void *arg)
 
 #define NO_WAIT UINT64_MAX
 
-/* mu held: the first of the head slot and slot `until` that is not done. */
+/*
+ * mu held: a slot to wait for until the head slot and slot `until` are
+ * both done, `until` first.  Workers mostly finish in order, so the head
+ * is done by the time `until` is; waiting for the head first cost a second
+ * wake-up (and the worker's futex call) on most hand-overs.
+ */
 static uint64_t first_not_done(const run_t *r, uint64_t until)
 {
-    if (r->slots[r->next_write % r->window].state != SLOT_DONE)
-        return r->next_write;
     if (r->slots[until % r->window].state != SLOT_DONE)
         return until;
+    if (r->slots[r->next_write % r->window].state != SLOT_DONE)
+        return r->next_write;
     return NO_WAIT;
 }
 
