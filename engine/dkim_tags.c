@@ -68,6 +68,17 @@ size_t dkim_fws_len(slice_t s, size_t i)
     return j - i;
 }
 
+/* dkim_fws_len, answering the common case (no FWS here) without a call. */
+static size_t fws(slice_t s, size_t i)
+{
+    if (i >= s.n)
+        return 0;
+    uint8_t c = s.p[i];
+    if (c != ' ' && c != '\t' && c != '\r' && c != '\n')
+        return 0;
+    return dkim_fws_len(s, i);
+}
+
 /*
  * True at the end of the input, or before a final line break that ends it:
  * the caller may pass a field value with its terminating CRLF (or LF).
@@ -170,7 +181,7 @@ static int scan_value(slice_t s, size_t *i, size_t *val_end)
             *val_end = j;
             continue;
         }
-        size_t w = dkim_fws_len(s, j);
+        size_t w = fws(s, j);
         if (w == 0) {
             if (!at_end(s, j))
                 return -1; /* a byte outside VALCHAR, or a bare line break */
@@ -189,7 +200,7 @@ const char *dkim_taglist_parse(slice_t s, dkim_taglist_t *out)
 
     out->n = 0;
     for (;;) {
-        i += dkim_fws_len(s, i);
+        i += fws(s, i);
         if (at_end(s, i))
             /* Whitespace after a trailing ';' is fine; an empty list is not. */
             return out->n ? NULL : SYNTAX;
@@ -201,12 +212,12 @@ const char *dkim_taglist_parse(slice_t s, dkim_taglist_t *out)
             i++;
         size_t name_end = i;
 
-        i += dkim_fws_len(s, i);
+        i += fws(s, i);
         if (i >= s.n || s.p[i] != '=')
             return SYNTAX;
         i++;
         size_t after_eq = i;
-        i += dkim_fws_len(s, i);
+        i += fws(s, i);
 
         size_t val_off = i, val_end;
         if (scan_value(s, &i, &val_end) != 0)
