@@ -275,16 +275,20 @@ static size_t write_done(run_t *r, FILE *out, uint64_t until, uint64_t *lines, i
  * first window of messages.  Left to fault in a page at a time, the 128
  * slots of -j1 took ~180 page faults, and a fault costs 10-13 us on this
  * project's VMs: 2 ms of a 0.23 s run.  MAP_POPULATE maps them zeroed in
- * one call.  calloc where that is refused.
+ * one call, up to SLOTS_POPULATE bytes: a large -j on a small input should
+ * not commit memory it will never touch.  calloc where mmap is refused.
  */
+#define SLOTS_POPULATE ((size_t)8 << 20)
+
 static slot_t *slots_new(size_t n, size_t *mapped)
 {
     *mapped = 0;
     if (n > SIZE_MAX / sizeof(slot_t))
         return NULL;
     size_t bytes = n * sizeof(slot_t);
+    int populate = bytes <= SLOTS_POPULATE ? MAP_POPULATE : 0;
     void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+                   MAP_PRIVATE | MAP_ANONYMOUS | populate, -1, 0);
     if (p != MAP_FAILED) {
         *mapped = bytes;
         return p;
