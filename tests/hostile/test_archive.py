@@ -330,9 +330,9 @@ s.eq("A6", "the message before it passes", out[0], "dkim.0.result", "pass")
 
 # A file that gets shorter while it is read (a mail client compacting the
 # mbox).  The first message's key answers after 4 s (slowzone), so the
-# reader stops with its window full (64 messages, a few MiB ahead) while
-# the file is cut inside message 300's body; once the key lands the run reads on
-# to the new end.  That message is flagged, never failed on its lost
+# reader stops with its window full (128 messages, ~8 MB at these sizes)
+# while the file is cut inside message 300's body; once the key lands the run
+# reads on to the new end.  That message is flagged, never failed on its lost
 # bytes; the ones before it are whole.  --io=sync: /proc/PID/io counts its
 # reads, which tells when the reader is waiting.
 pad = b"X-Pad: " + b"p" * 60000 + b"\n"  # unsigned: the signature still holds
